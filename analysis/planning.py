@@ -1,0 +1,544 @@
+"""Sample planning (kế hoạch chọn mẫu): how many forms, and where.
+
+A coordinator knows the service volume of each stratum (site × field, the
+dossiers handled in the period) and a total budget of forms, e.g. 270. This
+module answers three questions before the campaign opens:
+
+* how large a sample the textbook formulas ask for (Cochran with finite
+  population correction, and Slovin's formula that provinces use);
+* how to spread the total over the strata (proportional, equal, Neyman,
+  power, or a minimum per stratum plus a proportional remainder), with every
+  quota capped at the stratum's volume and rounded so the total is exact;
+* what margin of error the campaign can then expect, overall and per field
+  (lĩnh vực), so it is visible that proportional allocation starves small
+  cells while a compromise costs little overall.
+
+The expected margin is z times the standard error of the stratified estimate
+of a satisfaction share, from the design variance with finite population
+correction at a planning value p_h (0.5, the worst case, unless given) — the
+same model as Cochran's formula, so the two agree on one stratum. ``analysis
+score`` later uses t on df = responses − strata, slightly wider in small groups.
+
+Pure Python, with scipy for the normal quantile; no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from numbers import Integral
+from typing import Any, TextIO
+
+from scipy import stats
+
+METHODS = ("proportional", "equal", "neyman", "power", "min-proportional")
+"""Allocation methods, in the order the comparison report shows them."""
+
+
+def _z(level: float) -> float:
+    if not 0 < level < 1:
+        raise ValueError(f"confidence level must be between 0 and 1, got {level}")
+    return float(stats.norm.ppf((1 + level) / 2))
+
+
+def _check_margin(margin: float) -> None:
+    if not 0 < margin < 1:
+        raise ValueError(f"margin of error must be between 0 and 1 (0.05 = 5 %), got {margin}")
+
+
+def _whole(value: Any, what: str, least: int) -> int:
+    """``value`` as an int (numpy integers welcome), or ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+        bound = "a positive whole number" if least == 1 else f"a whole number ≥ {least}"
+        raise ValueError(f"{what} must be {bound}, got {value!r}")
+    return int(value)
+
+
+def _check_campaign(volumes: Sequence[Any], total: Any, minimum: Any, power: float) -> list[int]:
+    """Validate what every allocation needs; returns the volumes as ints."""
+    if len(volumes) == 0:
+        raise ValueError("no strata to allocate to")
+    volumes = [_whole(v, f"volume of stratum {h}", 0) for h, v in enumerate(volumes)]
+    total = _whole(total, "total sample", 1)
+    if total > sum(volumes):
+        raise ValueError(f"total {total} is larger than the population ({sum(volumes)} dossiers in all strata)")
+    _whole(minimum, "minimum per stratum", 0)
+    if not 0 <= power <= 1:
+        raise ValueError(f"power must be between 0 (equal) and 1 (proportional), got {power}")
+    return volumes
+
+
+def _ceil(x: float) -> int:
+    # 277.99999999999997 from float noise must not become 278 + 1.
+    return math.ceil(x - 1e-9)
+
+
+def sample_size(
+    N: int,
+    margin: float = 0.05,
+    level: float = 0.95,
+    p: float = 0.5,
+    deff: float = 1.0,
+    response_rate: float = 1.0,
+) -> int:
+    """Forms to hand out to estimate a proportion within ±margin (Cochran).
+
+    n = N·z²pq / ((N − 1)e² + z²pq), the simple-random-sample size with finite
+    population correction, then multiplied by the design effect ``deff`` and
+    divided by the expected ``response_rate``, rounded up. For N = 1000,
+    e = 5 %, p = 0.5 at 95 % this is 278.
+
+    The result never exceeds N: with deff = 1 and response_rate = 1 the formula
+    itself stays ≤ N; when a design effect or non-response pushes it above N,
+    the answer is N — ask everyone — and even that census may then fall short
+    of the requested precision.
+    """
+    N = _whole(N, "population size", 1)
+    _check_margin(margin)
+    if not 0 <= p <= 1:
+        raise ValueError(f"expected proportion p must be between 0 and 1, got {p}")
+    if not deff > 0:
+        raise ValueError(f"design effect must be positive, got {deff}")
+    if not 0 < response_rate <= 1:
+        raise ValueError(f"response rate must be in (0, 1], got {response_rate}")
+    z2pq = _z(level) ** 2 * p * (1 - p)
+    n = N * z2pq / ((N - 1) * margin**2 + z2pq)
+    return min(N, _ceil(n * deff / response_rate))
+
+
+def slovin(N: int, margin: float = 0.05) -> int:
+    """Slovin's sample size n = N / (1 + N·e²), rounded up (Ministry manual, provinces).
+
+    It is Cochran's formula with p = 0.5 and z ≈ 2, kept because official
+    plans quote it; N = 1000 at e = 5 % gives 286.
+    """
+    N = _whole(N, "population size", 1)
+    _check_margin(margin)
+    return _ceil(N / (1 + N * margin**2))
+
+
+def _water_fill(weights: list[Fraction], floors: list[int], caps: list[int], total: int) -> list[Fraction]:
+    """x_h = min(cap_h, floor_h + λ·w_h) with λ chosen so that Σ x_h = total.
+
+    Strata that would exceed their cap are fixed at it and the excess goes to
+    the others in proportion to their weights; repeat until nobody overflows.
+    Exact arithmetic, so the shares add up to the total exactly.
+    """
+    capped = [f >= c for f, c in zip(floors, caps, strict=True)]
+    while True:
+        free = [h for h, done in enumerate(capped) if not done]
+        remaining = total - sum(c for c, done in zip(caps, capped, strict=True) if done)
+        remaining -= sum(floors[h] for h in free)
+        w = {h: weights[h] for h in free}
+        if remaining > 0 and sum(w.values()) == 0:
+            # Nothing left to weigh by (e.g. Neyman with p = 0 everywhere):
+            # share the rest in proportion to the room left in each stratum.
+            w = {h: Fraction(caps[h] - floors[h]) for h in free}
+        lam = Fraction(remaining) / sum(w.values()) if free and remaining > 0 else Fraction(0)
+        over = [h for h in free if floors[h] + lam * w[h] > caps[h]]
+        if not over:
+            return [Fraction(caps[h]) if capped[h] else floors[h] + lam * w[h] for h in range(len(caps))]
+        for h in over:
+            capped[h] = True
+
+
+def _largest_remainder(shares: list[Fraction], volumes: Sequence[int], total: int) -> list[int]:
+    """Hamilton rounding: floor every share, then +1 to the largest fractional parts.
+
+    Ties go to the larger stratum, then to the earlier one. A share with a
+    fractional part lies strictly below its cap, so the +1 never breaks a cap.
+    """
+    counts = [math.floor(s) for s in shares]
+    left = total - sum(counts)
+    order = sorted(range(len(shares)), key=lambda h: (-(shares[h] - counts[h]), -volumes[h], h))
+    for h in order[:left]:
+        counts[h] += 1
+    return counts
+
+
+def allocate(
+    volumes: Sequence[int],
+    total: int,
+    method: str,
+    *,
+    minimum: int = 0,
+    power: float = 0.5,
+    sd: Sequence[float] | None = None,
+) -> list[int]:
+    """Split ``total`` forms over strata with service volumes N_h; returns n_h by position.
+
+    Methods: ``proportional`` (n_h ∝ N_h), ``equal``, ``neyman``
+    (n_h ∝ N_h·S_h; ``sd`` gives S_h per stratum, by default 0.5 = √(pq) at
+    p = 0.5 everywhere, which is the same as proportional), ``power``
+    (n_h ∝ N_h^power with 0 ≤ power ≤ 1, Bankier's compromise; 0.5 by default), and
+    ``min-proportional`` (each stratum first gets min(minimum, N_h), the rest
+    proportional to N_h). Every n_h is capped at N_h with the excess given to
+    the other strata; largest-remainder rounding makes Σ n_h = total exactly.
+    A stratum with no volume gets 0.
+
+    Raises ValueError when the total is not positive, exceeds Σ N_h, or cannot
+    cover the minimums, and on empty or negative volumes.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown allocation method {method!r}; choose one of {', '.join(METHODS)}")
+    volumes = _check_campaign(volumes, total, minimum, power)
+    total = int(total)
+    floors = [0] * len(volumes)
+    if method == "proportional":
+        weights = [Fraction(v) for v in volumes]
+    elif method == "equal":
+        weights = [Fraction(1 if v else 0) for v in volumes]
+    elif method == "neyman":
+        if sd is None:
+            sd = [0.5] * len(volumes)
+        if len(sd) != len(volumes):
+            raise ValueError(f"{len(sd)} standard deviations given for {len(volumes)} strata")
+        if any(not (math.isfinite(s) and s >= 0) for s in sd):
+            raise ValueError("standard deviations must be finite and ≥ 0")
+        weights = [v * Fraction(s) for v, s in zip(volumes, sd, strict=True)]
+    elif method == "power":
+        weights = [Fraction(v**power) if v else Fraction(0) for v in volumes]
+    else:  # min-proportional
+        floors = [min(minimum, v) for v in volumes]
+        if sum(floors) > total:
+            raise ValueError(
+                f"total {total} cannot give every stratum at least {minimum} forms: that needs {sum(floors)}"
+            )
+        weights = [Fraction(v) for v in volumes]
+    shares = _water_fill(weights, floors, volumes, total)
+    return _largest_remainder(shares, volumes, total)
+
+
+def expected_margin(
+    volumes: Sequence[int],
+    sizes: Sequence[int],
+    *,
+    level: float = 0.95,
+    p: float | Sequence[float] = 0.5,
+    labels: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Expected margin of error of a stratified proportion, n_h responses out of N_h.
+
+    se² = Σ W_h² (1 − f_h) S_h² / n_h with W_h = N_h / N, f_h = n_h / N_h and
+    S_h² = N_h/(N_h − 1) · p_h q_h, the design variance when stratum h's true
+    satisfaction share is p_h; margin = z · se. With one stratum this is the
+    model behind Cochran's formula, so ``sample_size`` forms give ±margin.
+
+    Returns ``{"n", "se", "margin", "reason"}``. A stratum with dossiers but
+    fewer than 2 responses (and not a census) leaves ``analysis score`` unable
+    to estimate its variance, so se and margin are None and ``reason`` names
+    every such stratum (by ``labels``, else position) with its n_h. Strata without volume
+    are ignored; a census stratum (n_h = N_h) adds no variance.
+    """
+    if len(sizes) != len(volumes):
+        raise ValueError(f"{len(sizes)} sample sizes given for {len(volumes)} strata")
+    z = _z(level)
+    ps = [p] * len(volumes) if isinstance(p, (int, float)) else list(p)
+    names = list(labels) if labels is not None else [f"stratum {h}" for h in range(len(volumes))]
+    population = sum(volumes)
+    result: dict[str, Any] = {"n": sum(sizes), "se": None, "margin": None, "reason": None}
+    if population == 0:
+        result["reason"] = "no dossiers in these strata"
+        return result
+    variance = 0.0
+    short = []
+    for N_h, n_h, p_h, name in zip(volumes, sizes, ps, names, strict=True):
+        if n_h >= N_h:  # census or no volume: no sampling variance
+            continue
+        if n_h < 2:
+            short.append(f"{name} ({n_h})")
+            continue
+        S2 = N_h / (N_h - 1) * p_h * (1 - p_h)
+        variance += (N_h / population) ** 2 * (1 - n_h / N_h) * S2 / n_h
+    if short:
+        result["reason"] = f"fewer than 2 responses in {', '.join(short)}"
+        return result
+    result["se"] = math.sqrt(variance)
+    result["margin"] = z * result["se"]
+    return result
+
+
+def _parse_records(records: Sequence[Any], p: float) -> list[dict[str, Any]]:
+    strata: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for rec in records:
+        if isinstance(rec, Mapping):
+            site, field, volume = rec["site"], rec["field"], rec["volume"]
+            p_h = rec.get("p", p)
+        else:
+            site, field, volume, *rest = rec
+            p_h = rest[0] if rest else p
+        if (site, field) in seen:
+            raise ValueError(f"stratum {site} × {field} is listed twice")
+        seen.add((site, field))
+        volume = _whole(volume, f"volume of {site} × {field}", 0)
+        if not 0 <= p_h <= 1:
+            raise ValueError(f"{site} × {field}: expected satisfaction must be in [0, 1], got {p_h}")
+        strata.append({"site": site, "field": field, "volume": volume, "p": p_h})
+    return strata
+
+
+def plan_report(
+    records: Sequence[Any],
+    total: int,
+    methods: Sequence[str] = METHODS,
+    minimum: int = 5,
+    power: float = 0.5,
+    level: float = 0.95,
+    margin: float = 0.05,
+    p: float = 0.5,
+) -> dict[str, Any]:
+    """Compare allocation methods for one campaign, as a JSON-ready dict.
+
+    ``records`` are strata as dicts ``{"site", "field", "volume"}`` or tuples
+    ``(site, field, volume)``; an optional ``p`` key / fourth item is the
+    expected satisfaction of that stratum (``p`` otherwise), used for Neyman
+    (S_h = √(p_h q_h)) and for the margins.
+
+    Returns ``strata`` (site, field, volume, p), ``population``, ``total``,
+    ``reference`` (Cochran and Slovin sizes for the whole population at
+    ``margin``) and, per method, ``allocation`` (n_h in strata order),
+    ``overall`` and ``fields`` margins (see ``expected_margin``). When more
+    than one method is compared, a method that cannot serve the total (too
+    few forms for the minimums) gets ``{"error": reason}`` instead; a single
+    method, or a total the population cannot supply, raises ValueError.
+    """
+    strata = _parse_records(records, p)
+    volumes = _check_campaign([s["volume"] for s in strata], total, minimum, power)
+    population = sum(volumes)
+    for method in methods:
+        if method not in METHODS:
+            raise ValueError(f"unknown allocation method {method!r}; choose one of {', '.join(METHODS)}")
+    _z(level)
+    _check_margin(margin)
+    ps = [s["p"] for s in strata]
+    labels = [f"{s['site']} × {s['field']}" for s in strata]
+    fields = list(dict.fromkeys(s["field"] for s in strata))
+
+    report: dict[str, Any] = {
+        "total": total,
+        "population": population,
+        "level": level,
+        "minimum": minimum,
+        "power": power,
+        "reference": {
+            "margin": margin,
+            "cochran": sample_size(population, margin, level),
+            "slovin": slovin(population, margin),
+        },
+        "strata": strata,
+        "fields": fields,
+        "methods": {},
+    }
+    for method in methods:
+        try:
+            sizes = allocate(
+                volumes,
+                total,
+                method,
+                minimum=minimum,
+                power=power,
+                sd=[math.sqrt(q * (1 - q)) for q in ps],
+            )
+        except ValueError as exc:
+            if len(methods) == 1:
+                raise
+            report["methods"][method] = {"error": str(exc)}
+            continue
+        by_field = {}
+        for field in fields:
+            idx = [h for h, s in enumerate(strata) if s["field"] == field]
+            by_field[field] = expected_margin(
+                [volumes[h] for h in idx],
+                [sizes[h] for h in idx],
+                level=level,
+                p=[ps[h] for h in idx],
+                labels=[labels[h] for h in idx],
+            )
+        report["methods"][method] = {
+            "allocation": sizes,
+            "total": sum(sizes),
+            "overall": expected_margin(volumes, sizes, level=level, p=ps, labels=labels),
+            "fields": by_field,
+        }
+    return report
+
+
+class _InputError(ValueError):
+    """Bad VOLUMES.csv; the message names the file, the row and the problem."""
+
+
+def _read_volumes(path: str) -> list[dict[str, Any]]:
+    """Read site,field,volume rows (any column order, extra columns ignored).
+
+    Rows are numbered as in a spreadsheet: the header is row 1.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                raise _InputError(f"{path}: the file is empty; expected columns site,field,volume")
+            names = [h.strip().lower() for h in header]
+            missing = [c for c in ("site", "field", "volume") if c not in names]
+            if missing:
+                raise _InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            col = {c: names.index(c) for c in ("site", "field", "volume")}
+            records: list[dict[str, Any]] = []
+            first_row: dict[tuple[str, str], int] = {}
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                cells = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
+                for c in ("site", "field"):
+                    if not cells[c]:
+                        raise _InputError(f"{path}:{line}: empty {c}")
+                raw = cells["volume"]
+                if not re.fullmatch(r"-?[0-9]+", raw):
+                    raise _InputError(f"{path}:{line}: volume {raw!r} is not a whole number")
+                volume = int(raw)
+                if volume < 0:
+                    raise _InputError(f"{path}:{line}: volume {volume} is negative")
+                key = (cells["site"], cells["field"])
+                if key in first_row:
+                    raise _InputError(f"{path}:{line}: site {key[0]!r} × field {key[1]!r} repeats row {first_row[key]}")
+                first_row[key] = line
+                records.append({"site": key[0], "field": key[1], "volume": volume})
+    except OSError as exc:
+        raise _InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise _InputError(f"{path}: not UTF-8 text; save the sheet as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise _InputError(f"{path}: not a readable CSV file ({exc})") from None
+    if not records:
+        raise _InputError(f"{path}: no strata; expected one row per site × field")
+    return records
+
+
+def _percent(m: dict[str, Any]) -> str:
+    return "n/a" if m["margin"] is None else f"±{100 * m['margin']:.1f} %"
+
+
+def _format_table(report: dict[str, Any]) -> str:
+    methods = report["methods"]
+    names = list(methods)
+    head = ["site", "field", "volume", *names]
+    rows = [[s["site"], s["field"], str(s["volume"])] for s in report["strata"]]
+    for h, row in enumerate(rows):
+        row += [str(m["allocation"][h]) if "allocation" in m else "-" for m in methods.values()]
+    foot = [["total", "", str(report["population"])]]
+    foot[0] += [str(m["total"]) if "allocation" in m else "-" for m in methods.values()]
+    undefined: dict[tuple[str, str], list[str]] = {}
+
+    def margin_row(label: str, pick) -> list[str]:
+        cells = []
+        for name, m in methods.items():
+            if "allocation" not in m:
+                cells.append("-")
+                continue
+            got = pick(m)
+            cells.append(_percent(got))
+            if got["reason"]:
+                undefined.setdefault((label, got["reason"]), []).append(name)
+        return [label, "", "", *cells]
+
+    foot.append(margin_row("margin, overall", lambda m: m["overall"]))
+    for field in report["fields"]:
+        foot.append(margin_row(f"margin, {field}", lambda m, f=field: m["fields"][f]))
+    notes = [f"{label} ({', '.join(ms)}) is n/a: {why}" for (label, why), ms in undefined.items()]
+    notes += [f"{name} is not possible: {m['error']}" for name, m in methods.items() if "error" in m]
+
+    table = [head, *rows, *foot]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        padded = (c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    ref = report["reference"]
+    out = [
+        f"Sample plan: {report['total']} forms over {len(rows)} strata, "
+        f"{report['population']} dossiers. Expected margins of error at "
+        f"{100 * report['level']:g} % confidence, for a share of satisfied citizens near 50 %.",
+        "",
+        line(head),
+        rule,
+        *(line(r) for r in rows),
+        rule,
+        *(line(r) for r in foot),
+        "",
+        f"Reference for the whole population at ±{100 * ref['margin']:g} %: "
+        f"Cochran n = {ref['cochran']}, Slovin n = {ref['slovin']}.",
+    ]
+    if "min-proportional" in methods:
+        out.append(f"min-proportional gives every stratum at least {report['minimum']} forms first.")
+    if "power" in methods:
+        out.append(f"power allocates in proportion to volume^{report['power']:g}.")
+    out += [f"note: {n}" for n in notes]
+    return "\n".join(out) + "\n"
+
+
+def _format_csv(report: dict[str, Any], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["method", "site", "field", "volume", "n"])
+    for name, m in report["methods"].items():
+        if "allocation" not in m:
+            continue
+        for s, n in zip(report["strata"], m["allocation"], strict=True):
+            writer.writerow([name, s["site"], s["field"], s["volume"], n])
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``python -m analysis plan`` to ``parser``."""
+    parser.add_argument("volumes", metavar="VOLUMES.csv", help="service volumes: columns site,field,volume (any order)")
+    parser.add_argument("--total", type=int, required=True, help="forms to collect in the campaign, e.g. 270")
+    parser.add_argument(
+        "--method", choices=METHODS, default=None, help="allocation method (default: compare all side by side)"
+    )
+    parser.add_argument(
+        "--min", dest="minimum", type=int, default=5, help="forms per stratum for min-proportional (default 5)"
+    )
+    parser.add_argument(
+        "--power", type=float, default=0.5, help="exponent q of the power allocation n_h ∝ N_h^q (default 0.5)"
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level of the margins (default 0.95)")
+    parser.add_argument(
+        "--margin", type=float, default=0.05, help="margin for the Cochran and Slovin reference sizes (default 0.05)"
+    )
+    parser.add_argument(
+        "--format", choices=("json", "csv", "table"), default="table", help="output format (default table)"
+    )
+
+
+def run_plan(args: argparse.Namespace, out: TextIO) -> int:
+    """Run ``plan`` with parsed ``args``, writing the report to ``out``.
+
+    Returns 0, or 2 after one line on stderr naming the problem (file and
+    row for a bad VOLUMES.csv).
+    """
+    try:
+        records = _read_volumes(args.volumes)
+        methods = METHODS if args.method is None else (args.method,)
+        report = plan_report(
+            records, args.total, methods, minimum=args.minimum, power=args.power, level=args.level, margin=args.margin
+        )
+    except ValueError as exc:
+        prefix = "" if isinstance(exc, _InputError) else f"{args.volumes}: "
+        print(f"error: {prefix}{exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump(report, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.format == "csv":
+        _format_csv(report, out)
+    else:
+        out.write(_format_table(report))
+    return 0
