@@ -1,0 +1,47 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := SIPAS_ENV=development $(VENV)/bin/flask --app survey_app
+PO := $(wildcard survey_app/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test bench setup init demo lint translations clean
+
+$(VENV)/.installed-runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po $(VENV)/.installed-runtime
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(MO)
+
+setup: $(VENV)/.installed-runtime translations
+
+init: setup
+	$(FLASK) sipas init
+
+run: init
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+demo: init
+	$(FLASK) sipas demo
+
+test: $(VENV)/.installed-dev translations
+	$(FLASK) sipas init >/dev/null
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-dev translations
+	$(PY) bench/analysis_bench.py
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check survey_app forms analysis tests bench
+
+clean:
+	rm -rf $(VENV) $(MO)

@@ -1,0 +1,105 @@
+"""SIPAS collection system: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request
+from flask_babel import get_locale, refresh
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from survey_app.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; ``config`` overrides what the environment gives."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, config))
+    proxies = app.config["SIPAS_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """The page language: ``?lang=`` first, then the remembered choice, then Vietnamese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.set_lang_cookie = asked
+        return asked
+    remembered = request.cookies.get("lang")
+    return remembered if remembered in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from survey_app import models  # noqa: F401  (models must be known to the metadata)
+    from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from survey_app.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.before_request
+    def choose_language_afresh() -> None:
+        # The locale is cached on the application context, which a caller may share across requests.
+        refresh()
+
+    @app.after_request
+    def remember_language(response):
+        lang = g.pop("set_lang_cookie", None)
+        if lang:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                                secure=app.config["SESSION_COOKIE_SECURE"])
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; form-action 'self'; "
+                                    "frame-ancestors 'none'")
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey_app.admin import bp as admin_bp
+    from survey_app.auth import bp as auth_bp
+    from survey_app.campaigns import bp as campaigns_bp
+    from survey_app.kiosk import bp as kiosk_bp
+    from survey_app.posters import bp as posters_bp
+    from survey_app.public import bp as public_bp
+    from survey_app.staff import bp as staff_bp
+    from survey_app.staff.views import staff_menu
+
+    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals["staff_menu"] = staff_menu
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from survey_app.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from survey_app.cli import sipas
+
+    app.cli.add_command(sipas)

@@ -1,0 +1,25 @@
+"""Role guard: a staff blueprint calls ``require_roles`` once, so no route can forget it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from survey_app.models import Role
+
+STAFF_BLUEPRINTS: dict[str, frozenset[str]] = {}
+"""Blueprint name → roles allowed; read by the test that walks the URL map."""
+
+
+def require_roles(blueprint: Blueprint, *roles: Role) -> None:
+    """Every route of ``blueprint`` needs a logged-in user with one of ``roles`` (admin always passes)."""
+    allowed = frozenset(r.value for r in roles) | {Role.ADMIN.value}
+    STAFF_BLUEPRINTS[blueprint.name] = allowed
+
+    @blueprint.before_request
+    def check_role():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if current_user.role not in allowed:
+            abort(403)
+        return None

@@ -1,0 +1,131 @@
+"""Flask-WTF forms of the campaigns area: campaign set-up, volumes upload, sample plan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from analysis.planning import METHODS
+
+METHOD_LABELS = {
+    "proportional": _l("Proportional to volume"),
+    "equal": _l("Equal per stratum"),
+    "neyman": _l("Neyman (optimal)"),
+    "power": _l("Power (volume^q)"),
+    "min-proportional": _l("Minimum per stratum, rest proportional"),
+}
+DEFAULT_TOTAL = 270
+DEFAULT_METHOD = "min-proportional"
+DEFAULT_MINIMUM = 5
+DEFAULT_POWER = 0.5
+
+
+class CommaDecimalField(DecimalField):
+    """A decimal that also takes a comma as the decimal mark (90,5), as Vietnamese writes it."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
+
+
+class CommaFloatField(FloatField):
+    """A float that also takes a comma as the decimal mark (0,5)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class CampaignForm(FlaskForm):
+    """A campaign's identity, period, questionnaire, target and strata (site × field pairs "site:field")."""
+
+    code = StringField(_l("Code"), filters=[_strip, _lower],
+                       description=_l("Short and stable, used in addresses and exports, e.g. stp-2026."))
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(message=_l("Enter a name.")), Length(max=255, message=_l("At most %(max)d characters."))])
+    agency = SelectField(_l("Owning agency (optional)"), choices=[],
+                         invalid_choice_message=_l("Choose an agency from the list."))
+    period_start = DateField(_l("Period start"), validators=[Optional()],
+                             invalid_value_message=_l("Enter a date, e.g. 2026-01-31."))
+    period_end = DateField(_l("Period end"), validators=[Optional()],
+                           invalid_value_message=_l("Enter a date, e.g. 2026-01-31."))
+    questionnaire = SelectField(_l("Questionnaire"), choices=[],
+                                invalid_choice_message=_l("Choose a questionnaire from the list."))
+    target_percent = CommaDecimalField(
+        _l("Target (percent satisfied)"), places=1, default=Decimal("90"),
+        invalid_value_message=_l("Enter the target as a percentage, e.g. 90."),
+        description=_l("Share of satisfied citizens to reach, between 50 and 99 percent."),
+        validators=[InputRequired(message=_l("Enter the target as a percentage, e.g. 90.")),
+                    NumberRange(min=50, max=99, message=_l("The target lies between %(min)s %% and %(max)s %%."))])
+    strata = SelectMultipleField(_l("Strata (site × field)"), choices=[],
+                                 invalid_choice_message=_l("Choose only sites and fields from the table."))
+
+    def validate_period_end(self, field) -> None:
+        if field.data and self.period_start.data and field.data < self.period_start.data:
+            raise ValidationError(_l("The period cannot end before it starts."))
+
+    def set_choices(self, agencies, questionnaires, cells) -> None:
+        """Fill the choices from the database rows the view read."""
+        self.agency.choices = [SelectChoice("", "—")] + [SelectChoice(str(a.id), a.name) for a in agencies]
+        self.questionnaire.choices = [SelectChoice(str(q.id), q.key) for q in questionnaires]
+        self.strata.choices = [SelectChoice(f"{site.id}:{f.id}", f"{site.code} × {f.code}")
+                               for site, fields in cells for f in fields]
+
+    @property
+    def target(self) -> Decimal:
+        """The target as a share (0.90), to three decimals."""
+        return (self.target_percent.data / 100).quantize(Decimal("0.001"))
+
+    @property
+    def pairs(self) -> set[tuple[int, int]]:
+        """The chosen strata as (site id, field id)."""
+        return {tuple(int(part) for part in value.split(":")) for value in self.strata.data or []}
+
+
+class VolumesForm(FlaskForm):
+    """A CSV file of service volumes: site,field,volume."""
+
+    file = FileField(_l("CSV file of service volumes"), validators=[FileRequired(message=_l("Choose a CSV file."))])
+
+
+class PlanForm(FlaskForm):
+    """Parameters of the sample plan: posted with CSRF to apply; built with ``meta={"csrf": False}``
+    from the query string to preview."""
+
+    total = IntegerField(_l("Total forms"), default=DEFAULT_TOTAL,
+                         invalid_value_message=_l("Enter a whole number of at least 1."), validators=[
+        InputRequired(message=_l("Enter the total number of forms.")),
+        NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number of at least 1."))])
+    method = RadioField(_l("Method to apply"), default=DEFAULT_METHOD,
+                        choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS],
+                        invalid_choice_message=_l("Choose a method."))
+    minimum = IntegerField(_l("Minimum per stratum"), default=DEFAULT_MINIMUM,
+                           invalid_value_message=_l("Enter a whole number of at least 0."), validators=[
+        InputRequired(message=_l("Enter the minimum per stratum.")),
+        NumberRange(min=0, max=100_000, message=_l("Enter a whole number of at least 0."))])
+    power = CommaFloatField(_l("Power q"), default=DEFAULT_POWER, description=_l("0 = equal, 1 = proportional."),
+                            invalid_value_message=_l("Enter q between 0 and 1."), validators=[
+        InputRequired(message=_l("Enter q between 0 and 1.")),
+        NumberRange(min=0, max=1, message=_l("Enter q between 0 and 1."))])
+

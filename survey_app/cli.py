@@ -1,0 +1,185 @@
+"""``flask --app survey_app sipas …``: set-up, demo data, QR codes and posters, export, translations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Campaign, CounterToken, ServiceField, Site, Stratum
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+@click.group()
+def sipas() -> None:
+    """SIPAS survey administration."""
+
+
+@sipas.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Migrate the database, load fields and the standard questionnaire, create a first admin."""
+    from survey_app.services.setup import ensure_first_admin, ensure_justice_fields, ensure_standard_questionnaire
+
+    upgrade()
+    fields = ensure_justice_fields()
+    questionnaire, loaded = ensure_standard_questionnaire()
+    password = ensure_first_admin()
+    db.session.commit()
+    click.echo(f"database ready: {_safe_url()}")
+    if fields:
+        click.echo(f"service fields added: {', '.join(f.code for f in fields)}")
+    if loaded:
+        click.echo(f"questionnaire loaded: {questionnaire.key}")
+    if password:
+        click.echo("first admin account created; this password is shown only once:")
+        click.echo(f"  username: admin  password: {password}")
+
+
+def _safe_url() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@sipas.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create a demo province with an open 270-form campaign; print its counters' survey URLs."""
+    from survey_app.services.demo import create_demo
+    from survey_app.services.tokens import survey_url
+
+    campaign, tokens = create_demo()
+    db.session.commit()
+    click.echo(f"campaign {campaign.code}")
+    for token in tokens:
+        click.echo(f"counter {token.site.code} {token.field.code if token.field else '-'} {survey_url(token)}")
+
+
+def _campaign(code: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise click.ClickException(f"no campaign with code '{code}'")
+    return campaign
+
+
+@sipas.command("qr")
+@click.argument("campaign_code")
+@click.argument("site_code")
+@click.option("--field", "field_code", help="Field code when the counter serves one field only.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; .png or .svg.")
+@click.option("--format", "image_format", type=click.Choice(["png", "svg"]),
+              help="Image format (default: from the file name).")
+@with_appcontext
+def qr_command(campaign_code: str, site_code: str, field_code: str | None, out_path: Path,
+               image_format: str | None) -> None:
+    """Write a counter's QR code to a file and print the survey URL it encodes."""
+    from survey_app.services.qr import qr_png, qr_svg
+    from survey_app.services.tokens import survey_url
+
+    campaign = _campaign(campaign_code)
+    site = db.session.scalar(sa.select(Site).where(Site.code == site_code))
+    if site is None:
+        raise click.ClickException(f"no site with code '{site_code}'")
+    field = None
+    if field_code:
+        field = db.session.scalar(sa.select(ServiceField).where(ServiceField.code == field_code))
+        if field is None:
+            raise click.ClickException(f"no service field with code '{field_code}'")
+    strata = sa.select(Stratum.id).where(Stratum.campaign_id == campaign.id, Stratum.site_id == site.id)
+    if field is not None:
+        strata = strata.where(Stratum.field_id == field.id)
+    if db.session.scalar(strata.limit(1)) is None:
+        what = f"site '{site_code}'" + (f" and field '{field_code}'" if field_code else "")
+        raise click.ClickException(f"campaign '{campaign_code}' has no stratum for {what}")
+    same_field = CounterToken.field_id == field.id if field else CounterToken.field_id.is_(None)
+    token = db.session.scalar(sa.select(CounterToken).where(
+        CounterToken.campaign_id == campaign.id, CounterToken.site_id == site.id, same_field,
+        CounterToken.revoked_dt.is_(None)).order_by(CounterToken.id))
+    if token is None:
+        token = CounterToken(campaign=campaign, site=site, field=field)
+        db.session.add(token)
+        db.session.flush()
+    url = survey_url(token)
+    kind = image_format or ("svg" if out_path.suffix.lower() == ".svg" else "png")
+    out_path.write_bytes(qr_svg(url) if kind == "svg" else qr_png(url))
+    db.session.commit()
+    click.echo(url)
+
+
+@sipas.command("posters")
+@click.argument("campaign_code")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="PDF file to write, one page per counter.")
+@click.option("--size", type=click.Choice(["A4", "A5"], case_sensitive=False), default="A4", show_default=True,
+              help="Paper size (portrait).")
+@with_appcontext
+def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
+    """Write the QR posters of a campaign's active counters to one PDF; print each counter's URL."""
+    from survey_app.services.posters import campaign_tokens, poster_content, posters_pdf
+
+    campaign = _campaign(campaign_code)
+    tokens = campaign_tokens(campaign)
+    if not tokens:
+        raise click.ClickException(f"campaign '{campaign_code}' has no active counter")
+    contents = [poster_content(token) for token in tokens]
+    size = size.upper()
+    out_path.write_bytes(posters_pdf(contents, size, title=campaign.name))
+    for token, content in zip(tokens, contents, strict=True):
+        click.echo(f"counter {token.site.code} {token.field.code if token.field else '-'} {content.url}")
+    db.session.add(AuditEvent(actor="cli", action="posters", target=f"campaign:{campaign.code}",
+                              details={"size": size, "format": "pdf", "counters": [t.id for t in tokens]}))
+    db.session.commit()
+    click.echo(f"{len(tokens)} posters ({size}) written to {out_path}", err=True)
+
+
+@sipas.command("export")
+@click.argument("campaign_code")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file to write (default: standard output).")
+@with_appcontext
+def export_command(campaign_code: str, out_path: Path | None) -> None:
+    """Export a campaign's accepted responses as CSV (UTF-8 with BOM, one row per response)."""
+    from survey_app.services.export import write_export
+
+    campaign = _campaign(campaign_code)
+    if out_path is None:
+        count = write_export(campaign, sys.stdout)
+    else:
+        with out_path.open("w", encoding="utf-8", newline="") as out:
+            count = write_export(campaign, out)
+    db.session.add(AuditEvent(actor="cli", action="export", target=f"campaign:{campaign.code}",
+                              details={"rows": count, "format": "csv"}))
+    db.session.commit()
+    if out_path is not None:
+        click.echo(f"{count} responses written to {out_path}", err=True)
+
+
+@sipas.group("translations")
+def translations() -> None:
+    """Extract, update and compile the interface catalogues (pybabel)."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translations.command("update")
+def translations_update() -> None:
+    """Extract texts from the code and templates and merge them into every catalogue."""
+    root = Path(__file__).parent.parent
+    pot = TRANSLATIONS / "messages.pot"
+    _pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-o", str(pot), str(root))
+    _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+
+
+@translations.command("compile")
+def translations_compile() -> None:
+    """Compile the catalogues (.po → .mo); ``make`` runs this."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")

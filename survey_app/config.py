@@ -1,0 +1,82 @@
+"""Settings read from the environment when the app is created, never at import.
+
+Production needs ``SECRET_KEY`` and ``DATABASE_URL``; a missing secret is a
+startup error. In development (``SIPAS_ENV=development``, what ``make run``
+sets) a random secret is kept in ``instance/secret_key`` so QR codes printed
+yesterday still open today.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not give what the app needs to start."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret(instance_path: Path) -> str:
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the settings dict from the environment, then apply ``overrides``."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    instance = Path(instance_path)
+    development = env.get("SIPAS_ENV", "production") == "development"
+    testing = bool(overrides.get("TESTING"))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'sipas.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    secret = env.get("SECRET_KEY") or overrides.get("SECRET_KEY")
+    if not secret:
+        if development or testing:
+            secret = _development_secret(instance) if development else secrets.token_hex(32)
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment (e.g. "
+                "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`), "
+                "or set SIPAS_ENV=development for a local server."
+            )
+
+    https = _bool(env.get("SIPAS_HTTPS"), default=not development)
+    config = {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SIPAS_ENV": "development" if development else "production",
+        "SIPAS_PUBLIC_URL": env.get("SIPAS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SIPAS_PROXIES": int(env.get("SIPAS_PROXIES", "0") or 0),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": env.get("SIPAS_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LANGUAGES": ("vi", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "20 per minute;200 per hour"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+    }
+    config.update(overrides)
+    return config

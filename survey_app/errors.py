@@ -1,0 +1,40 @@
+"""Friendly error pages in the page's language; the request's transaction is rolled back."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from survey_app.extensions import db
+
+MESSAGES = {
+    400: (_l("Something in the form was not right"),
+          _l("Please go back, reload the page and try again.")),
+    403: (_l("You do not have access to this page"),
+          _l("Your account's role does not allow this. Ask an administrator if you need it.")),
+    404: (_l("Page not found"),
+          _l("This address or QR code is not valid. Please scan the code at the counter again, "
+             "or ask the staff for help.")),
+    410: (_l("This survey is no longer open"),
+          _l("The QR code you scanned is no longer in use. Thank you for your willingness to help; "
+             "please ask the staff for the current code.")),
+    429: (_l("Too many attempts"),
+          _l("Please wait a minute and try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Your answers may not have been saved. Please try again in a moment.")),
+}
+
+
+def render_error(status: int, error: Exception | None = None):
+    db.session.rollback()
+    if status == 400 and error is not None:
+        current_app.logger.warning("request refused: %s", getattr(error, "description", error))
+    title, body = MESSAGES.get(status, MESSAGES[500])
+    return render_template("error.html", title=title, body=body, status=status), status
+
+
+def register(app: Flask) -> None:
+    for status in MESSAGES:
+        app.register_error_handler(status, lambda error, status=status: render_error(status, error))
+    app.register_error_handler(CSRFError, lambda error: render_error(400, error))

@@ -1,0 +1,27 @@
+"""Persistent model of the system (DESIGN.md §3), SQLAlchemy 2.0 typed classes."""
+
+from survey_app.models.audit import AuditEvent
+from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
+from survey_app.models.org import Agency, ServiceField, Site, site_field
+from survey_app.models.response import Answer, Response, ResponseComment, ResponseMode, ResponseStatus
+from survey_app.models.user import Role, User
+
+__all__ = [
+    "Agency",
+    "Answer",
+    "AuditEvent",
+    "Campaign",
+    "CampaignStatus",
+    "CounterToken",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseComment",
+    "ResponseMode",
+    "ResponseStatus",
+    "Role",
+    "ServiceField",
+    "Site",
+    "Stratum",
+    "User",
+    "site_field",
+]

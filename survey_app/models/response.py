@@ -1,0 +1,85 @@
+"""Citizens' responses (phiếu khảo sát) and their answers, one row per question."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+from survey_app.models._time import utcnow
+from survey_app.models.campaign import Campaign, CounterToken, QuestionnaireVersion, Stratum
+
+
+class ResponseMode(enum.StrEnum):
+    QR = "qr"
+    KIOSK = "kiosk"
+    PAPER = "paper"
+    WEB = "web"
+
+
+class ResponseStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    FLAGGED = "flagged"
+    REJECTED = "rejected"
+
+
+class Response(db.Model):
+    """One submitted questionnaire. ``nonce`` is unique, so a retried submit stores one row."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        sa.UniqueConstraint("nonce", name="uq_response_nonce"),
+        sa.CheckConstraint(sa.text("mode IN ('qr', 'kiosk', 'paper', 'web')"), name="mode_known"),
+        sa.CheckConstraint(sa.text("status IN ('accepted', 'flagged', 'rejected')"), name="status_known"),
+        sa.CheckConstraint(sa.text("duration_seconds IS NULL OR duration_seconds >= 0"),
+                           name="duration_not_negative"),
+        sa.Index("ix_response_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
+    stratum_id: Mapped[int] = mapped_column(sa.ForeignKey("stratum.id"), index=True)
+    counter_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counter_token.id"))
+    questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    submitted_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    duration_seconds: Mapped[int | None]
+    locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    demographics: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    campaign: Mapped[Campaign] = relationship()
+    stratum: Mapped[Stratum] = relationship()
+    counter_token: Mapped[CounterToken | None] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    comment: Mapped[ResponseComment | None] = relationship(cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """The answer to one rated question: 1–5, or NULL for blank / not applicable."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        sa.CheckConstraint(sa.text("value IS NULL OR (value >= 1 AND value <= 5)"), name="value_in_scale"),
+        sa.Index("ix_answer_question_id", "question_id"),
+    )
+
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    value: Mapped[int | None] = mapped_column(sa.SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ResponseComment(db.Model):
+    """A free-text comment, kept apart from the answers (it may hold personal words)."""
+
+    __tablename__ = "response_comment"
+
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str] = mapped_column(sa.Text)

@@ -1,0 +1,90 @@
+"""Views of the posters blueprint: a campaign's posters as one PDF, one counter's poster, and the
+kiosk and display links of each counter (coordinators only)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, send_file
+from flask_babel import format_timedelta
+from flask_login import current_user
+
+from survey_app.extensions import db
+from survey_app.kiosk.keys import display_url, kiosk_url
+from survey_app.models import AuditEvent, Campaign, CounterToken
+from survey_app.posters import bp
+from survey_app.services.posters import PAGE_SIZES_MM, campaign_tokens, poster_content, posters_pdf, render_poster
+from survey_app.services.rotating import rotate_seconds
+from survey_app.services.tokens import survey_url
+
+MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
+
+
+def _campaign(code: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _page_size() -> str:
+    size = request.args.get("size", "A4").upper()
+    if size not in PAGE_SIZES_MM:
+        abort(400)
+    return size
+
+
+def _audit(campaign: Campaign, **details) -> None:
+    db.session.add(AuditEvent(actor=current_user.username, action="posters", target=f"campaign:{campaign.code}",
+                              details=details))
+    db.session.commit()
+
+
+def poster_filename(token: CounterToken, size: str, fmt: str) -> str:
+    """``poster-<campaign>-<site>[-<field>]-<size>.<fmt>``: codes only, so the name stays ASCII."""
+    parts = ["poster", token.campaign.code, token.site.code]
+    if token.field is not None:
+        parts.append(token.field.code)
+    return f"{'-'.join(parts)}-{size}.{fmt}"
+
+
+@bp.get("/<code>/posters.pdf")
+def campaign_posters(code: str):
+    """Every active counter's poster, one page each, in site order."""
+    campaign = _campaign(code)
+    size = _page_size()
+    tokens = campaign_tokens(campaign)
+    if not tokens:
+        abort(404)
+    pdf = posters_pdf([poster_content(t) for t in tokens], size, title=campaign.name)
+    _audit(campaign, size=size, format="pdf", counters=[t.id for t in tokens])
+    return send_file(io.BytesIO(pdf), mimetype=MIMETYPES["pdf"], as_attachment=True,
+                     download_name=f"posters-{campaign.code}-{size}.pdf")
+
+
+@bp.get("/<code>/counters/<int:token_id>/poster.<fmt>")
+def counter_poster(code: str, token_id: int, fmt: str):
+    """One counter's poster as PDF, PNG or SVG."""
+    if fmt not in MIMETYPES:
+        abort(404)
+    campaign = _campaign(code)
+    token = db.session.get(CounterToken, token_id)
+    if token is None or token.campaign_id != campaign.id or token.is_revoked:
+        abort(404)
+    size = _page_size()
+    data = render_poster(poster_content(token), fmt, size)
+    _audit(campaign, size=size, format=fmt, counters=[token.id])
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[fmt], as_attachment=True,
+                     download_name=poster_filename(token, size, fmt))
+
+
+@bp.get("/<code>/devices")
+def list_devices(code: str):
+    """Each counter's survey, kiosk and display links, with its posters to download."""
+    campaign = _campaign(code)
+    counters = [(token, survey_url(token), kiosk_url(token), display_url(token))
+                for token in campaign_tokens(campaign)]
+    return render_template("posters/devices.html", campaign=campaign, counters=counters,
+                           sizes=list(PAGE_SIZES_MM), period=format_timedelta(timedelta(seconds=rotate_seconds())))

@@ -1,0 +1,1 @@
+"""Domain operations. Each changes state and flushes; the caller (view or CLI) commits once."""

@@ -1,0 +1,71 @@
+"""Store a citizen's response exactly once (the nonce is unique in the database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.extensions import db
+from survey_app.models import Answer, AuditEvent, CounterToken, Response, ResponseComment, ResponseStatus, Stratum
+
+
+@dataclass
+class Submission:
+    """What a citizen (or a coordinator typing a paper form) submitted."""
+
+    stratum: Stratum
+    mode: str
+    nonce: str
+    answers: dict[str, int | None]
+    counter_token: CounterToken | None = None
+    demographics: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    locale: str = "vi"
+    duration_seconds: int | None = None
+    flags: dict[str, object] = field(default_factory=dict)
+    """Reasons to hold the response for a coordinator (reason → detail); any reason stores it as flagged."""
+
+
+def find_by_nonce(nonce: str) -> Response | None:
+    return db.session.scalar(sa.select(Response).where(Response.nonce == nonce))
+
+
+def submit_response(submission: Submission) -> tuple[Response, bool]:
+    """Store the submission; return (response, created). A repeated nonce returns the stored one."""
+    existing = find_by_nonce(submission.nonce)
+    if existing is not None:
+        return existing, False
+    stratum = submission.stratum
+    response = Response(
+        campaign_id=stratum.campaign_id,
+        stratum=stratum,
+        counter_token=submission.counter_token,
+        questionnaire_version_id=stratum.campaign.questionnaire_version_id,
+        mode=submission.mode,
+        status=(ResponseStatus.FLAGGED if submission.flags else ResponseStatus.ACCEPTED).value,
+        nonce=submission.nonce,
+        duration_seconds=submission.duration_seconds,
+        locale=submission.locale,
+        demographics=dict(submission.demographics),
+        answers=[Answer(question_id=q, value=v) for q, v in submission.answers.items()],
+    )
+    if submission.comment.strip():
+        response.comment = ResponseComment(text=submission.comment.strip())
+    savepoint = db.session.begin_nested()
+    db.session.add(response)
+    try:
+        savepoint.commit()
+    except IntegrityError:
+        # Another request with the same nonce won the race: theirs is the response.
+        savepoint.rollback()
+        existing = find_by_nonce(submission.nonce)
+        if existing is None:
+            raise
+        return existing, False
+    if submission.flags:
+        db.session.add(AuditEvent(actor="system", action="flag_response", target=f"response:{response.id}",
+                                  details={"reasons": dict(submission.flags)}))
+        db.session.flush()
+    return response, True

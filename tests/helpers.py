@@ -1,0 +1,51 @@
+"""Small helpers for web tests: open the survey form like a browser and fill it in."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import CounterToken
+from survey_app.services.tokens import survey_url
+
+
+def counter_path(token: CounterToken) -> str:
+    """The path part of a counter's survey URL (what the QR code opens)."""
+    return urlsplit(survey_url(token)).path
+
+
+def token_for(tokens: list[CounterToken], site_code: str) -> CounterToken:
+    return next(t for t in tokens if t.site.code == site_code)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of the page (CSRF token and the one-time nonce)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        fields[name] = value.group(1) if value else ""
+    return fields
+
+
+def checked_values(html: str) -> dict[str, str]:
+    """Radio values the page shows as checked, by input name."""
+    result = {}
+    for tag in re.findall(r"<input type=\"radio\"[^>]*>", html):
+        if " checked" in tag:
+            name = re.search(r'name="([^"]+)"', tag).group(1)
+            result[name] = re.search(r'value="([^"]*)"', tag).group(1)
+    return result
+
+
+def open_form(client, path: str) -> dict[str, str]:
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return hidden_fields(page.get_data(as_text=True))
+
+
+def count_rows(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

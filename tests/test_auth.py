@@ -1,0 +1,158 @@
+"""Staff login and roles: no staff page answers an anonymous user or the wrong role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from survey_app import create_app
+from survey_app.auth.guard import STAFF_BLUEPRINTS
+from survey_app.extensions import db
+from survey_app.models import User
+from tests.helpers import hidden_fields
+
+PUBLIC_ENDPOINTS = {"static", "public.index", "public.show_survey", "public.submit_survey", "public.show_thanks",
+                    "auth.login"}
+PUBLIC_BLUEPRINTS = {"kiosk"}
+ROLES = ("admin", "coordinator", "analyst")
+
+
+def make_user(session, role: str, password: str = "correct horse battery", username: str | None = None) -> User:
+    user = User(username=username or f"{role}-user", role=role)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def log_in(client, username: str, password: str = "correct horse battery"):
+    form = hidden_fields(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={**form, "username": username, "password": password})
+
+
+def _staff_rules(app):
+    """Every URL rule that is not deliberately public, with placeholder arguments."""
+    rules = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0]
+        if rule.endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS:
+            continue
+        values = {arg: 1 if "int" in type(rule._converters[arg]).__name__.lower() else "x"
+                  for arg in rule.arguments}
+        rules.append((rule, values))
+    return rules
+
+
+def test_every_non_public_endpoint_belongs_to_a_guarded_blueprint(app):
+    unguarded = [rule.endpoint for rule, _ in _staff_rules(app)
+                 if rule.endpoint.rpartition(".")[0] not in STAFF_BLUEPRINTS
+                 and rule.endpoint != "auth.logout"]
+    assert unguarded == [], "these endpoints have no role guard"
+
+
+def test_anonymous_users_are_sent_to_login_everywhere(app, client):
+    for rule, values in _staff_rules(app):
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 400, 401), f"{method} {url} answered {response.status_code}"
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], f"{method} {url}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_wrong_role_is_refused_everywhere(app, client, session, role):
+    make_user(session, role)
+    assert log_in(client, f"{role}-user").status_code == 302
+    checked = 0
+    for rule, values in _staff_rules(app):
+        blueprint = rule.endpoint.rpartition(".")[0]
+        allowed = STAFF_BLUEPRINTS.get(blueprint)
+        if allowed is None or role in allowed:
+            continue
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            # A POST without a CSRF token is refused before the view either way (400).
+            assert response.status_code in (403, 400), f"{role}: {method} {url} answered {response.status_code}"
+            checked += 1
+    if role == "admin":
+        assert checked == 0, "admin may open every staff page"
+
+
+def test_login_logout_and_wrong_password(client, session):
+    make_user(session, "coordinator", username="lan")
+    wrong = log_in(client, "lan", "guess")
+    assert wrong.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.get_data(as_text=True)
+    ok = log_in(client, "lan")
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/staff/")
+    cookie = ok.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    home = client.get("/staff/")
+    assert home.status_code == 200 and "lan" in home.get_data(as_text=True)
+    token = hidden_fields(home.get_data(as_text=True))["csrf_token"]
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/staff/").status_code == 302
+
+
+def test_login_does_not_redirect_to_another_site(client, session):
+    make_user(session, "analyst", username="minh")
+    form = hidden_fields(client.get("/login").get_data(as_text=True))
+    for target in ("https://evil.example/", "//evil.example/x"):
+        response = client.post("/login?next=" + target, data={**form, "username": "minh",
+                                                             "password": "correct horse battery"})
+        assert response.status_code == 302
+        assert "evil" not in response.headers["Location"]
+        client.get("/staff/")
+        token = hidden_fields(client.get("/staff/").get_data(as_text=True))["csrf_token"]
+        client.post("/logout", data={"csrf_token": token})
+
+
+def test_disabled_account_cannot_log_in(client, session):
+    user = make_user(session, "coordinator", username="old")
+    user.is_enabled = False
+    session.flush()
+    assert log_in(client, "old").status_code == 401
+
+
+def test_password_is_hashed_with_scrypt(session):
+    user = make_user(session, "analyst", password="mật khẩu dài")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("mật khẩu dài") and not user.check_password("mat khau dai")
+
+
+def test_login_is_rate_limited(tmp_path):
+    """Ten attempts a minute, then 429: a real limiter on a fresh app."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rl.db'}", "RATELIMIT_ENABLED": True})
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        codes = [client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(11)]
+        db.engine.dispose()
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429
+
+
+def test_production_refuses_to_start_without_secret(monkeypatch):
+    from survey_app.config import ConfigError
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("SIPAS_ENV", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_csrf_is_enforced_on_login(client, session):
+    make_user(session, "analyst", username="hoa")
+    response = client.post("/login", data={"username": "hoa", "password": "correct horse battery"})
+    assert response.status_code == 400
+    assert re.search("Phiếu gửi lên chưa hợp lệ", response.get_data(as_text=True))

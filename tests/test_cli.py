@@ -1,0 +1,142 @@
+"""The `flask sipas …` commands as an operator uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
+
+from forms import load_standard
+from survey_app.models import AuditEvent, Campaign, CounterToken, Stratum, User
+from tests.helpers import counter_path, open_form, token_for
+
+DEMO_LINE = re.compile(r"^counter (\S+) (\S+) (http://127\.0\.0\.1:5000/s/\S+)$")
+
+
+def test_init_is_idempotent_and_shows_the_admin_password_once(runner, session):
+    first = runner.invoke(args=["sipas", "init"])
+    assert first.exit_code == 0, first.output
+    password = re.search(r"username: admin  password: (\S+)", first.output).group(1)
+    admin = session.scalar(sa.select(User).where(User.username == "admin"))
+    assert admin.role == "admin" and admin.check_password(password)
+    assert password not in admin.password_hash
+    second = runner.invoke(args=["sipas", "init"])
+    assert second.exit_code == 0, second.output
+    assert "password" not in second.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_demo_prints_campaign_and_counters_and_can_run_twice(runner, session):
+    first = runner.invoke(args=["sipas", "demo"])
+    assert first.exit_code == 0, first.output
+    lines = first.output.strip().splitlines()
+    assert lines[0] == "campaign demo-2026"
+    counters = [DEMO_LINE.match(line).groups() for line in lines[1:]]
+    assert len(counters) == 6
+    assert ("stp-01", "ly_lich_tu_phap") in {(site, field) for site, field, _ in counters}
+    campaign = session.scalar(sa.select(Campaign).where(Campaign.code == "demo-2026"))
+    strata = campaign.strata
+    assert sum(s.quota for s in strata) == 270
+    assert {s.field.code for s in strata} == {"ho_tich", "ly_lich_tu_phap", "cong_chung", "chung_thuc"}
+    assert all(s.quota <= s.volume for s in strata)
+    second = runner.invoke(args=["sipas", "demo"])
+    assert second.output == first.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Stratum)) == len(strata)
+
+
+def test_qr_png_decodes_to_the_survey_url(runner, demo, tmp_path, client):
+    campaign, tokens = demo
+    png = tmp_path / "stp.png"
+    result = runner.invoke(args=["sipas", "qr", campaign.code, "stp-01", "--field", "ly_lich_tu_phap",
+                                 "--out", str(png)])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip()
+    decoded = zxingcpp.read_barcodes(Image.open(png))
+    assert [code.text for code in decoded] == [url]
+    assert url.endswith(counter_path(token_for(tokens, "stp-01")))
+    assert open_form(client, url.removeprefix("http://127.0.0.1:5000"))["nonce"]
+
+    svg = tmp_path / "pcc1.svg"
+    result = runner.invoke(args=["sipas", "qr", campaign.code, "pcc1-01", "--out", str(svg)])
+    assert result.exit_code == 0, result.output
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    assert result.output.strip().endswith(counter_path(token_for(tokens, "pcc1-01")))
+
+
+def test_qr_for_a_new_counter_creates_its_token(runner, demo, tmp_path, session):
+    campaign, _ = demo
+    before = session.scalar(sa.select(sa.func.count()).select_from(CounterToken))
+    result = runner.invoke(args=["sipas", "qr", campaign.code, "pcc1-01", "--field", "cong_chung",
+                                 "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(CounterToken)) == before + 1
+
+
+def test_qr_errors_are_plain_messages(runner, demo, tmp_path):
+    out = str(tmp_path / "x.png")
+    cases = [
+        (["nope", "stp-01"], "no campaign with code 'nope'"),
+        (["demo-2026", "nowhere"], "no site with code 'nowhere'"),
+        (["demo-2026", "stp-01", "--field", "cong_chung"], "has no stratum for site 'stp-01' and field 'cong_chung'"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=["sipas", "qr", *args, "--out", out])
+        assert result.exit_code != 0
+        assert message in result.output
+        assert "Traceback" not in result.output
+
+
+def _submit(client, tokens, site_code, **answers):
+    path = counter_path(token_for(tokens, site_code))
+    form = open_form(client, path)
+    items = {item: str(answers.pop(item, "")) for item in load_standard().item_ids()}
+    response = client.post(path, data={**form, "received_result": "yes", **items, **answers})
+    assert response.status_code == 303
+
+
+def test_export_is_excel_friendly_csv_of_accepted_responses(runner, demo, client, tmp_path, session):
+    campaign, tokens = demo
+    _submit(client, tokens, "stp-01", TC1=5, CC2=2, comment="=SUM(A1) Rất tốt", gender="male")
+    _submit(client, tokens, "pcc1-01", TT1=4, service_field="chung_thuc")
+    out = tmp_path / "export.csv"
+    result = runner.invoke(args=["sipas", "export", campaign.code, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    header = list(rows[0])
+    assert header[:4] == ["response_id", "campaign", "site", "field"]
+    assert header.index("TC1") < header.index("PA3")
+    first, second = rows
+    assert (first["site"], first["field"], first["agency"]) == ("stp-01", "ly_lich_tu_phap", "stp")
+    assert first["TC1"] == "5" and first["CC2"] == "2" and first["TC2"] == ""
+    assert first["gender"] == "male"
+    assert first["comment"] == "'=SUM(A1) Rất tốt", "a formula-like comment must not run in Excel"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["submitted_at"])
+    assert (second["site"], second["field"], second["TT1"]) == ("pcc1-01", "chung_thuc", "4")
+    audit = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
+    assert audit.target == "campaign:demo-2026" and audit.details["rows"] == 2
+
+    to_stdout = runner.invoke(args=["sipas", "export", campaign.code])
+    assert to_stdout.exit_code == 0
+    assert to_stdout.stdout.startswith("\ufeffresponse_id,campaign,site,field")
+    assert len(to_stdout.stdout.strip().splitlines()) == 3
+
+
+def test_export_leaves_out_responses_not_accepted(runner, demo, client, session):
+    campaign, tokens = demo
+    _submit(client, tokens, "stp-01", TC1=5)
+    _submit(client, tokens, "stp-01", TC1=1)
+    from survey_app.models import Response
+
+    flagged = session.scalars(sa.select(Response).order_by(Response.id)).first()
+    flagged.status = "flagged"
+    session.commit()
+    result = runner.invoke(args=["sipas", "export", campaign.code])
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert [row["TC1"] for row in rows] == ["1"]
