@@ -167,16 +167,17 @@ def translations() -> None:
 
 
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+    # Run from the project root so catalogues name source files by relative path.
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True,
+                   cwd=Path(__file__).parent.parent)
 
 
 @translations.command("update")
 def translations_update() -> None:
     """Extract texts from the code and templates and merge them into every catalogue."""
-    root = Path(__file__).parent.parent
-    pot = TRANSLATIONS / "messages.pot"
-    _pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-o", str(pot), str(root))
-    _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    pot = TRANSLATIONS.relative_to(TRANSLATIONS.parent.parent) / "messages.pot"
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--sort-by-file", "-o", str(pot), ".")
+    _pybabel("update", "-i", str(pot), "-d", str(pot.parent), "--no-fuzzy-matching", "--width", "100")
 
 
 @translations.command("compile")
