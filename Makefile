@@ -34,6 +34,7 @@ demo: init
 	$(FLASK) sipas demo
 
 test: $(VENV)/.installed-dev translations
+	$(VENV)/bin/ruff check survey_app forms analysis tests bench
 	$(FLASK) sipas init >/dev/null
 	$(PY) -m pytest
 

@@ -106,10 +106,10 @@ def build_survey_form(
         if answer.data and answer.data not in self._screening_keys:
             answer.errors = [*answer.errors, gettext("Say whether you have received the result.")]
             ok = False
-        if field_choices and self["service_field"].data not in {"", None}:
-            if self["service_field"].data not in {code for code, _ in field_choices}:
-                self["service_field"].errors = [gettext("Choose the field of your procedure.")]
-                ok = False
+        chosen = self["service_field"].data if field_choices else None
+        if chosen not in {"", None} and chosen not in {code for code, _ in field_choices}:
+            self["service_field"].errors = [gettext("Choose the field of your procedure.")]
+            ok = False
         if answer.data == "yes" and not any(self[c.id].data for c in questionnaire_criteria):
             self.form_errors.append(gettext("Answer at least one question about the service."))
             ok = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlencode
 
 from flask import Flask, g, request
 from flask_babel import get_locale, refresh
@@ -38,6 +39,13 @@ def select_locale() -> str:
     return remembered if remembered in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def language_url(lang: str) -> str:
+    """This page in another language, keeping its other query arguments (a receipt, a display's stamp)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def register_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (models must be known to the metadata)
     from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -47,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_url"] = language_url
     limiter.init_app(app)
     login_manager.init_app(app)
 

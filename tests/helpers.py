@@ -41,6 +41,11 @@ def checked_values(html: str) -> dict[str, str]:
     return result
 
 
+def as_another_phone(client, path: str) -> None:
+    """Forget that this browser sent the counter's form, as another citizen's phone would not know it."""
+    client.delete_cookie("sipas_sent", path=urlsplit(path).path)
+
+
 def open_form(client, path: str) -> dict[str, str]:
     page = client.get(path)
     assert page.status_code == 200, page.status_code

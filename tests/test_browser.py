@@ -187,14 +187,6 @@ def test_survey_works_without_javascript(site, browser):
     assert site.response_count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Back from the thank-you page reloads the form (no back/forward cache) with a fresh nonce while "
-        "chromium restores the answers, so pressing send again stores a second response"
-    ),
-)
 def test_back_then_send_again_keeps_one_response(site, phone):
     page = phone
     page.goto(site.counter("stp-01").url)
@@ -210,14 +202,6 @@ def test_back_then_send_again_keeps_one_response(site, phone):
     assert site.response_count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "base.html builds the language link from request.path alone, dropping ?ref=, so English on the "
-        "thank-you page answers 404"
-    ),
-)
 def test_thank_you_page_switches_to_english(site, phone):
     page = phone
     page.goto(site.counter("stp-01").url)

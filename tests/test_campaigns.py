@@ -25,7 +25,7 @@ from survey_app.models import (
     Site,
 )
 from survey_app.services.campaigns import read_volume_rows
-from tests.helpers import counter_path, hidden_fields, open_form
+from tests.helpers import as_another_phone, counter_path, hidden_fields, open_form
 from tests.test_auth import log_in, make_user
 
 ITEMS = load_standard().item_ids()
@@ -418,6 +418,7 @@ def test_counters_can_be_created_before_opening(coordinator, org):
 
 def answer(client, token: CounterToken, service_field: str | None = None) -> None:
     path = counter_path(token)
+    as_another_phone(client, path)
     data = {**open_form(client, path), "received_result": "yes", "TC1": "5", "CC1": "4",
             **({"service_field": service_field} if service_field else {})}
     assert client.post(path, data=data).status_code == 303

@@ -12,7 +12,7 @@ from PIL import Image
 
 from forms import load_standard
 from survey_app.models import AuditEvent, Campaign, CounterToken, Stratum, User
-from tests.helpers import counter_path, open_form, token_for
+from tests.helpers import as_another_phone, counter_path, open_form, token_for
 
 DEMO_LINE = re.compile(r"^counter (\S+) (\S+) (http://127\.0\.0\.1:5000/s/\S+)$")
 
@@ -92,6 +92,7 @@ def test_qr_errors_are_plain_messages(runner, demo, tmp_path):
 
 def _submit(client, tokens, site_code, **answers):
     path = counter_path(token_for(tokens, site_code))
+    as_another_phone(client, path)
     form = open_form(client, path)
     items = {item: str(answers.pop(item, "")) for item in load_standard().item_ids()}
     response = client.post(path, data={**form, "received_result": "yes", **items, **answers})

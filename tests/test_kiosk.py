@@ -19,7 +19,7 @@ from survey_app.kiosk.keys import display_key, display_url, kiosk_key, kiosk_url
 from survey_app.models import AuditEvent, Response
 from survey_app.services import rotating
 from survey_app.services.tokens import counter_token_string, survey_url
-from tests.helpers import count_rows, counter_path, hidden_fields, open_form, token_for
+from tests.helpers import as_another_phone, count_rows, counter_path, hidden_fields, open_form, token_for
 
 ITEMS = load_standard().item_ids()
 REFRESH = re.compile(r'<meta http-equiv="refresh" content="(\d+)(?:;url=([^"]+))?">')
@@ -178,7 +178,9 @@ def test_display_page_shows_the_code_and_refreshes_without_script(client, demo):
 
 
 def _submit_with_stamp(client, token, stamp: str | None):
+    """A citizen's phone (without cookies from an earlier send) scans the display and answers."""
     path = counter_path(token)
+    as_another_phone(client, path)
     form = open_form(client, path if stamp is None else f"{path}?r={stamp}")
     posted = client.post(path, data={**form, "received_result": "yes", **_answers(TC1=4)})
     assert posted.status_code == 303

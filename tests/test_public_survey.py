@@ -11,7 +11,15 @@ from itsdangerous import URLSafeSerializer
 from forms import load_standard
 from survey_app.extensions import db
 from survey_app.models import Answer, CampaignStatus, Response, ResponseComment
-from tests.helpers import checked_values, count_rows, counter_path, open_form, token_for
+from tests.helpers import (
+    as_another_phone,
+    checked_values,
+    count_rows,
+    counter_path,
+    hidden_fields,
+    open_form,
+    token_for,
+)
 
 ITEMS = load_standard().item_ids()
 
@@ -94,11 +102,52 @@ def test_double_submit_and_resubmit_store_one_response(client, demo):
     assert count_rows(Response) == 1
     assert count_rows(Answer) == len(ITEMS) + 1
 
-    # A new page view gets a new nonce, so a second citizen is a second response.
+    # Another citizen's phone gets a new nonce, so a second citizen is a second response.
+    as_another_phone(client, path)
     again = open_form(client, path)
     assert again["nonce"] != form["nonce"]
     assert client.post(path, data={**again, "received_result": "yes", **_answers(TC2=5)}).status_code == 303
     assert count_rows(Response) == 2
+
+
+def test_back_after_sending_shows_the_form_as_sent_and_counts_it_once(client, demo):
+    _, tokens = demo
+    path = counter_path(token_for(tokens, "stp-01"))
+    form = open_form(client, path)
+    sent = {**form, "received_result": "yes", **_answers(TC1=5, CC2=2), "age": "50-60", "comment": "Nhanh"}
+    receipt = client.post(path, data=sent).headers["Location"]
+
+    back = client.get(path)  # Back from the thank-you page, or the QR code scanned again
+    html = back.get_data(as_text=True)
+    assert "Ông/bà đã gửi phiếu này" in html
+    assert checked_values(html) == {**{item: "" for item in ITEMS}, "TC1": "5", "CC2": "2",
+                                    "received_result": "yes", "gender": "", "age": "50-60",
+                                    "education": "", "occupation": "", "OVERALL": ""}
+    assert ">Nhanh</textarea>" in html
+    shown = hidden_fields(html)
+    assert shown["nonce"] == form["nonce"]
+    changed = client.post(path, data={**shown, "received_result": "yes", **_answers(TC1=1)})
+    assert changed.headers["Location"] == receipt, "sending again shows the first receipt"
+    assert count_rows(Response) == 1
+
+    # The phone's owner answering about another procedure starts a new form.
+    fresh = client.get(path + "?new=1").get_data(as_text=True)
+    assert "Ông/bà đã gửi phiếu này" not in fresh
+    assert hidden_fields(fresh)["nonce"] != form["nonce"]
+    assert client.post(path, data={**hidden_fields(fresh), "received_result": "yes",
+                                   **_answers(KQ1=4)}).status_code == 303
+    assert count_rows(Response) == 2
+
+
+def test_a_sent_form_is_remembered_only_for_its_own_counter(client, demo):
+    _, tokens = demo
+    first, other = counter_path(token_for(tokens, "stp-01")), counter_path(token_for(tokens, "pcc1-01"))
+    client.post(first, data={**open_form(client, first), "received_result": "yes", **_answers(TC1=5)})
+    assert "Ông/bà đã gửi phiếu này" not in client.get(other).get_data(as_text=True)
+    # A cookie from another counter, copied over, is not a nonce of this one.
+    nonce = client.get_cookie("sipas_sent", path=first).value
+    client.set_cookie("sipas_sent", nonce, path=other)
+    assert "Ông/bà đã gửi phiếu này" not in client.get(other).get_data(as_text=True)
 
 
 def test_out_of_range_value_is_refused_and_answers_kept(client, demo):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from forms import STANDARD_QUESTIONNAIRE_PATH, QuestionnaireError, load_questionnaire, load_standard, parse_questionnaire
+from forms import (
+    STANDARD_QUESTIONNAIRE_PATH,
+    QuestionnaireError,
+    load_questionnaire,
+    load_standard,
+    parse_questionnaire,
+)
 
 STANDARD_IDS = ["TC1", "TC2", "TC3", "TC4", "TT1", "TT2", "TT3", "TT4", "CC1", "CC2", "CC3", "CC4", "CC5",
                 "KQ1", "KQ2", "KQ3", "PA1", "PA2", "PA3"]
@@ -46,10 +52,12 @@ def _line_of(text: str, fragment: str, occurrence: int = 1) -> int:
          "scale:", 1),
         (lambda t: t.replace("          en: The office is clean and orderly\n", ""),
          "text missing for language en", "vi: Trụ sở sạch sẽ, văn minh", 1),
-        (lambda t: t.replace("    weight: 1\n    title: {vi: \"Thủ tục", "    weight: heavy\n    title: {vi: \"Thủ tục"),
+        (lambda t: t.replace("    weight: 1\n    title: {vi: \"Thủ tục",
+                             "    weight: heavy\n    title: {vi: \"Thủ tục"),
          "element 'TT': weight must be a number, not 'heavy'", "weight: heavy", 1),
         (lambda t: t.replace("      - id: CC4\n", "      - id: CC 4\n"), "'CC 4' is not a valid id", "id: CC 4", 1),
-        (lambda t: t.replace("  - id: KQ\n", "  - id: KQ\n    colour: red\n"), "unknown key 'colour'", "colour: red", 1),
+        (lambda t: t.replace("  - id: KQ\n", "  - id: KQ\n    colour: red\n"),
+         "unknown key 'colour'", "colour: red", 1),
     ],
 )
 def test_mistakes_name_the_file_line_and_problem(tmp_path, change, problem, fragment, occurrence):

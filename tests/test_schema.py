@@ -53,8 +53,8 @@ def test_downgrade_to_empty_and_back(tmp_path):
 def _response(demo, nonce: str) -> Response:
     campaign, _ = demo
     stratum = campaign.strata[0]
-    return Response(campaign_id=campaign.id, stratum=stratum, questionnaire_version_id=campaign.questionnaire_version_id,
-                    mode="paper", nonce=nonce)
+    return Response(campaign_id=campaign.id, stratum=stratum, mode="paper", nonce=nonce,
+                    questionnaire_version_id=campaign.questionnaire_version_id)
 
 
 def test_database_refuses_answer_outside_the_scale(session, demo):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
@@ -17,7 +17,7 @@ from survey_app.models import CounterToken, Response, ResponseMode, Stratum
 from survey_app.public import bp
 from survey_app.services.rotating import STAMP_PARAM, attach_stamp, clean_stamp, split_stamp, stamp_flags
 from survey_app.services.setup import questionnaire_of
-from survey_app.services.submit import Submission, submit_response
+from survey_app.services.submit import Submission, find_by_nonce, submit_response
 from survey_app.services.tokens import (
     NonceInvalid,
     TokenGone,
@@ -28,6 +28,10 @@ from survey_app.services.tokens import (
     resolve_counter_token,
     response_reference,
 )
+
+SENT_COOKIE = "sipas_sent"
+SENT_MEMORY_SECONDS = 30 * 60
+"""How long a phone remembers the form it sent, so Back and send again stores nothing new."""
 
 
 def _counter(token_text: str) -> CounterToken:
@@ -85,6 +89,35 @@ def blank_survey(token: CounterToken, stamp: str | None = None) -> SurveyPage:
     return SurveyPage(form, questionnaire, strata)
 
 
+def sent_survey(token: CounterToken, nonce_text: str) -> SurveyPage | None:
+    """The form this browser already sent from ``token``, filled in as sent and carrying the same nonce.
+
+    None when ``nonce_text`` is not a nonce of this counter or stored nothing.
+    """
+    try:
+        nonce = read_nonce(split_stamp(nonce_text)[0], token)
+    except NonceInvalid:
+        return None
+    response = find_by_nonce(nonce.value)
+    if response is None:
+        return None
+    strata = _strata(token)
+    form, questionnaire = _form_for(token, strata)
+    form.nonce.data = nonce_text
+    form[questionnaire.screening.id].data = "yes"
+    if "service_field" in form:
+        form.service_field.data = response.stratum.field.code
+    for answer in response.answers:
+        if answer.question_id in form:
+            form[answer.question_id].data = "" if answer.value is None else str(answer.value)
+    for question_id, value in response.demographics.items():
+        if question_id in form:
+            form[question_id].data = value
+    if questionnaire.comment and response.comment is not None:
+        form[questionnaire.comment.id].data = response.comment.text
+    return SurveyPage(form, questionnaire, strata, response=response)
+
+
 def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
     """Check and store a posted survey for ``token`` once (the QR page and the kiosk share this).
 
@@ -134,11 +167,15 @@ def index():
 
 @bp.get("/s/<token_text>")
 def show_survey(token_text: str):
+    """The counter's form; after a send from this phone (Back, a rescan), the form as sent, until ``?new``."""
     token = _counter(token_text)
-    # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
-    page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
+    sent = None if "new" in request.args else request.cookies.get(SENT_COOKIE)
+    page = sent_survey(token, sent) if sent else None
+    if page is None:
+        # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
+        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
     return render_template("public/survey.html", form=page.form, questionnaire=page.questionnaire, token=token,
-                           token_text=token_text, strata=page.strata, problems=[])
+                           token_text=token_text, strata=page.strata, problems=[], sent=page.response)
 
 
 @bp.post("/s/<token_text>")
@@ -151,13 +188,19 @@ def submit_survey(token_text: str):
                                token_text=token_text)
     if received.response is None:
         return _render_with_errors(received.form, received.questionnaire, token, token_text, received.strata)
-    return redirect(url_for("public.show_thanks", token_text=token_text,
-                            ref=response_reference(received.response.id)), code=303)
+    thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text,
+                                            ref=response_reference(received.response.id)), code=303))
+    # Remembered for this counter's pages only: Back and send again must show this receipt, not store anew.
+    thanks.set_cookie(SENT_COOKIE, received.form.nonce.data, max_age=SENT_MEMORY_SECONDS,
+                      path=url_for("public.show_survey", token_text=token_text), httponly=True, samesite="Lax",
+                      secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return thanks
 
 
 def _render_with_errors(form, questionnaire, token, token_text, strata):
     return render_template("public/survey.html", form=form, questionnaire=questionnaire, token=token,
-                           token_text=token_text, strata=strata, problems=_problems(form, questionnaire)), 422
+                           token_text=token_text, strata=strata, problems=_problems(form, questionnaire),
+                           sent=None), 422
 
 
 def _problems(form, questionnaire) -> list[tuple[str, str]]:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TextIO
 
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Agency, Answer, Campaign, Response, ResponseComment, ResponseStatus, ServiceField, Site, Stratum
+from survey_app.models import (
+    Agency,
+    Answer,
+    Campaign,
+    Response,
+    ResponseComment,
+    ResponseStatus,
+    ServiceField,
+    Site,
+    Stratum,
+)
 from survey_app.services.setup import questionnaire_of
 
 UTF8_BOM = "\ufeff"
