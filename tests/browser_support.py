@@ -6,6 +6,7 @@ server thread cannot see; a browser needs committed data and a real socket.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from werkzeug.serving import make_server
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Response
+from tests.conftest import require_tool
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,10 +61,7 @@ class LiveSite:
     counters: list[Counter] = field(default_factory=list)
 
     def cli(self, *args: str) -> str:
-        """Run ``flask sipas …`` in-process; return what it printed, failing on a non-zero exit."""
-        result = self.app.test_cli_runner().invoke(args=["sipas", *args])
-        assert result.exit_code == 0, f"sipas {' '.join(args)} failed:\n{result.output}\n{result.exception!r}"
-        return result.output
+        return run_cli(self.app, *args)
 
     def counter(self, site: str) -> Counter:
         return next(c for c in self.counters if c.site == site)
@@ -92,34 +91,64 @@ def _read_demo(site: LiveSite, output: str) -> None:
 
 
 @contextmanager
-def live_site(workdir: Path) -> Iterator[LiveSite]:
-    """Create, set up (``sipas init``, ``sipas demo``) and serve the app until the block ends."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'e2e.db'}",
-            "SIPAS_PUBLIC_URL": base_url,
-            "RATELIMIT_ENABLED": False,
-            # Plain HTTP: a Secure session cookie (the production default) would never come back.
-            "SESSION_COOKIE_SECURE": False,
-        }
-    )
-    app.instance_path = str(workdir / "instance")
-    site = LiveSite(app, base_url, workdir)
-    site.cli("init")
-    _read_demo(site, site.cli("demo"))
+def served_app(workdir: Path, name: str, **config) -> Iterator[Flask]:
+    """An app on a fresh SQLite file in ``workdir``, served over HTTP until the block ends.
 
+    ``config`` adds to the test settings; ``SIPAS_PUBLIC_URL`` is the server's own
+    address, so printed QR codes open it. The database is empty: run ``sipas init``.
+    """
+    port = _free_port()
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": f"{name}-browser-test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / f'{name}.db'}",
+        "SIPAS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "RATELIMIT_ENABLED": False,
+        # Plain HTTP: a Secure session cookie (the production default) would never come back.
+        "SESSION_COOKIE_SECURE": False,
+        **config,
+    })
+    app.instance_path = str(workdir / "instance")
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sipas-live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"sipas-{name}-server", daemon=True)
     thread.start()
     try:
-        yield site
+        yield app
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+def run_cli(app: Flask, *args: str) -> str:
+    """Run ``flask sipas …`` in-process; return what it printed, failing on a non-zero exit."""
+    result = app.test_cli_runner().invoke(args=["sipas", *args])
+    assert result.exit_code == 0, f"sipas {' '.join(args)} failed:\n{result.output}\n{result.exception!r}"
+    return result.output
+
+
+@contextmanager
+def live_site(workdir: Path) -> Iterator[LiveSite]:
+    """The demo site (``sipas init``, ``sipas demo``), served until the block ends."""
+    with served_app(workdir, "e2e") as app:
+        site = LiveSite(app, app.config["SIPAS_PUBLIC_URL"], workdir)
+        site.cli("init")
+        _read_demo(site, site.cli("demo"))
+        yield site
+
+
+@contextmanager
+def launched_chromium() -> Iterator:
+    """Debian's chromium, headless, driven by Playwright (skipped without it, failing in CI)."""
+    require_tool("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -111,6 +111,15 @@ def runner(app, session):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for all browser tests; each test opens its own context (no shared cookies)."""
+    from tests.browser_support import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium
+
+
 @pytest.fixture
 def demo(session):
     """The demo province and its open campaign, with one token per counter."""

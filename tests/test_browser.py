@@ -7,15 +7,13 @@ SQLite file set up by the real ``sipas`` commands (see ``browser_support``).
 from __future__ import annotations
 
 import csv
-import shutil
 
 import pytest
 import zxingcpp
 from PIL import Image
 
 from forms import load_standard
-from tests.browser_support import CHROMIUM_ARGS, PHONE, live_site
-from tests.conftest import require_tool
+from tests.browser_support import PHONE, live_site
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +24,6 @@ THANKS_VI = "Cảm ơn ông/bà đã trả lời"
 ANSWERS = {"TC1": 5, "TT2": 4, "CC1": 3, "KQ1": 2, "PA3": 1}
 COMMENT = "Cán bộ hướng dẫn tận tình; phòng chờ hơi nóng, đề nghị lắp thêm quạt. Cảm ơn!"
 MIN_TOUCH_TARGET_PX = 44
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

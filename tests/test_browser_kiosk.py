@@ -7,9 +7,6 @@ own timers can be watched within seconds.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,17 +14,14 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
-from werkzeug.serving import make_server
 
-from survey_app import create_app
 from survey_app.extensions import db
+from survey_app.kiosk.keys import display_url, kiosk_url
 from survey_app.models import CounterToken, Response, Site
-from tests.conftest import require_tool
+from tests.browser_support import run_cli, served_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TABLET = {"viewport": {"width": 800, "height": 1280}, "has_touch": True, "locale": "vi-VN",
           "timezone_id": "Asia/Ho_Chi_Minh"}
 IDLE_SECONDS = 3
@@ -37,63 +31,19 @@ ROTATE_SECONDS = 2
 CHOSEN = "() => [...document.querySelectorAll('input[type=radio]:checked')].filter(e => e.value).length"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The demo site served over HTTP; yields (app, kiosk URL, display URL) of the Sở Tư pháp counter."""
     workdir = tmp_path_factory.mktemp("kiosk-e2e")
-    port = _free_port()
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "kiosk-browser-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'kiosk.db'}",
-        "SIPAS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "RATELIMIT_ENABLED": False,
-        "SESSION_COOKIE_SECURE": False,
-        "SIPAS_KIOSK_IDLE_SECONDS": IDLE_SECONDS,
-        "SIPAS_KIOSK_THANKS_SECONDS": THANKS_SECONDS,
-        "SIPAS_ROTATE_SECONDS": ROTATE_SECONDS,
-    })
-    app.instance_path = str(workdir / "instance")
-    runner = app.test_cli_runner()
-    for command in ("init", "demo"):
-        result = runner.invoke(args=["sipas", command])
-        assert result.exit_code == 0, result.output
-    from survey_app.kiosk.keys import display_url, kiosk_url
-
-    with app.app_context():
-        token = db.session.scalar(sa.select(CounterToken).join(Site).where(Site.code == "stp-01"))
-        urls = kiosk_url(token), display_url(token)
-        db.session.remove()
-
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="kiosk-live-server", daemon=True)
-    thread.start()
-    try:
-        yield app, *urls
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served_app(workdir, "kiosk", SIPAS_KIOSK_IDLE_SECONDS=IDLE_SECONDS,
+                    SIPAS_KIOSK_THANKS_SECONDS=THANKS_SECONDS, SIPAS_ROTATE_SECONDS=ROTATE_SECONDS) as app:
+        run_cli(app, "init")
+        run_cli(app, "demo")
         with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+            token = db.session.scalar(sa.select(CounterToken).join(Site).where(Site.code == "stp-01"))
+            urls = kiosk_url(token), display_url(token)
+            db.session.remove()
+        yield app, *urls
 
 
 @pytest.fixture
