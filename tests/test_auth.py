@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from survey_app import create_app
 from survey_app.auth.guard import STAFF_BLUEPRINTS
@@ -15,6 +16,8 @@ from tests.helpers import hidden_fields
 PUBLIC_ENDPOINTS = {"static", "public.index", "public.show_survey", "public.submit_survey", "public.show_thanks",
                     "auth.login"}
 PUBLIC_BLUEPRINTS = {"kiosk"}
+ANY_STAFF_ENDPOINTS = {"auth.logout", "auth.change_password"}
+"""Open to every logged-in account whatever its role (login_required, no role guard)."""
 ROLES = ("admin", "coordinator", "analyst")
 
 
@@ -47,7 +50,7 @@ def _staff_rules(app):
 def test_every_non_public_endpoint_belongs_to_a_guarded_blueprint(app):
     unguarded = [rule.endpoint for rule, _ in _staff_rules(app)
                  if rule.endpoint.rpartition(".")[0] not in STAFF_BLUEPRINTS
-                 and rule.endpoint != "auth.logout"]
+                 and rule.endpoint not in ANY_STAFF_ENDPOINTS]
     assert unguarded == [], "these endpoints have no role guard"
 
 
@@ -156,3 +159,49 @@ def test_csrf_is_enforced_on_login(client, session):
     response = client.post("/login", data={"username": "hoa", "password": "correct horse battery"})
     assert response.status_code == 400
     assert re.search("Phiếu gửi lên chưa hợp lệ", response.get_data(as_text=True))
+
+
+def change_password(client, current: str, new: str, confirm: str | None = None):
+    form = hidden_fields(client.get("/account/password").get_data(as_text=True))
+    return client.post("/account/password", data={**form, "current": current, "new": new,
+                                                   "confirm": new if confirm is None else confirm})
+
+
+def test_first_admin_must_choose_a_password_before_any_staff_page(client, admin_password):
+    assert log_in(client, "admin", admin_password).status_code == 302
+    for path in ("/staff/", "/admin/users", "/campaigns/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/account/password" in response.headers["Location"], path
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "Mật khẩu của bạn do người khác đặt" in page
+
+    wrong = change_password(client, "not it", "một mật khẩu mới dài")
+    assert wrong.status_code == 422
+    assert "Đây không phải mật khẩu hiện tại của bạn." in wrong.get_data(as_text=True)
+    mismatch = change_password(client, admin_password, "một mật khẩu mới dài", "một mật khẩu khác")
+    assert "Hai mật khẩu mới không giống nhau." in mismatch.get_data(as_text=True)
+    short = change_password(client, admin_password, "ngắn")
+    assert "Mật khẩu dài từ 10 đến 128 ký tự." in short.get_data(as_text=True)
+    same = change_password(client, admin_password, admin_password)
+    assert same.status_code == 422
+    assert client.get("/staff/").status_code == 302, "a refused change leaves the account locked to this page"
+
+    changed = change_password(client, admin_password, "một mật khẩu mới dài")
+    assert changed.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    token = hidden_fields(client.get("/staff/").get_data(as_text=True))["csrf_token"]
+    client.post("/logout", data={"csrf_token": token})
+    assert log_in(client, "admin", admin_password).status_code == 401, "the printed password is spent"
+    assert log_in(client, "admin", "một mật khẩu mới dài").status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_an_account_can_change_its_own_password_from_the_menu(client, session):
+    make_user(session, "analyst", username="hoa")
+    log_in(client, "hoa")
+    home = client.get("/staff/").get_data(as_text=True)
+    assert 'href="/account/password"' in home
+    assert change_password(client, "correct horse battery", "ngựa đúng pin kẹp giấy").status_code == 302
+    user = session.scalar(sa.select(User).where(User.username == "hoa"))
+    assert user.check_password("ngựa đúng pin kẹp giấy") and not user.must_change_password

@@ -12,7 +12,8 @@ STAFF_BLUEPRINTS: dict[str, frozenset[str]] = {}
 
 
 def require_roles(blueprint: Blueprint, *roles: Role) -> None:
-    """Every route of ``blueprint`` needs a logged-in user with one of ``roles`` (admin always passes)."""
+    """Every route of ``blueprint`` needs a logged-in user with one of ``roles`` (admin always passes)
+    who has chosen their own password."""
     allowed = frozenset(r.value for r in roles) | {Role.ADMIN.value}
     STAFF_BLUEPRINTS[blueprint.name] = allowed
 
@@ -20,6 +21,9 @@ def require_roles(blueprint: Blueprint, *roles: Role) -> None:
     def check_role():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if current_user.must_change_password:
+            return redirect(url_for("auth.change_password",
+                                    next=request.full_path if request.method == "GET" else None))
         if current_user.role not in allowed:
             abort(403)
         return None
