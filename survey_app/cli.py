@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Campaign, CounterToken, ServiceField, Site, Stratum
+from survey_app.models import AuditEvent, Campaign, ServiceField, Site, Stratum
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
@@ -81,7 +81,7 @@ def qr_command(campaign_code: str, site_code: str, field_code: str | None, out_p
                image_format: str | None) -> None:
     """Write a counter's QR code to a file and print the survey URL it encodes."""
     from survey_app.services.qr import qr_png, qr_svg
-    from survey_app.services.tokens import survey_url
+    from survey_app.services.tokens import counter_token_for, survey_url
 
     campaign = _campaign(campaign_code)
     site = db.session.scalar(sa.select(Site).where(Site.code == site_code))
@@ -98,14 +98,7 @@ def qr_command(campaign_code: str, site_code: str, field_code: str | None, out_p
     if db.session.scalar(strata.limit(1)) is None:
         what = f"site '{site_code}'" + (f" and field '{field_code}'" if field_code else "")
         raise click.ClickException(f"campaign '{campaign_code}' has no stratum for {what}")
-    same_field = CounterToken.field_id == field.id if field else CounterToken.field_id.is_(None)
-    token = db.session.scalar(sa.select(CounterToken).where(
-        CounterToken.campaign_id == campaign.id, CounterToken.site_id == site.id, same_field,
-        CounterToken.revoked_dt.is_(None)).order_by(CounterToken.id))
-    if token is None:
-        token = CounterToken(campaign=campaign, site=site, field=field)
-        db.session.add(token)
-        db.session.flush()
+    token = counter_token_for(campaign, site, field)
     url = survey_url(token)
     kind = image_format or ("svg" if out_path.suffix.lower() == ".svg" else "png")
     out_path.write_bytes(qr_svg(url) if kind == "svg" else qr_png(url))

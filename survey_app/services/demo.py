@@ -11,6 +11,7 @@ from analysis.planning import allocate
 from survey_app.extensions import db
 from survey_app.models import Agency, Campaign, CampaignStatus, CounterToken, ServiceField, Site, Stratum
 from survey_app.services.setup import ensure_justice_fields, ensure_standard_questionnaire
+from survey_app.services.tokens import counter_token_for
 
 DEMO_CAMPAIGN_CODE = "demo-2026"
 DEMO_TOTAL = 270
@@ -79,13 +80,6 @@ def create_demo(province: str = "Tỉnh Mẫu") -> tuple[Campaign, list[CounterT
     tokens = []
     for site, volumes in sites:
         field = fields[next(iter(volumes))] if len(volumes) == 1 else None
-        same_field = CounterToken.field_id == field.id if field else CounterToken.field_id.is_(None)
-        token = db.session.scalar(sa.select(CounterToken).where(
-            CounterToken.campaign_id == campaign.id, CounterToken.site_id == site.id, same_field,
-            CounterToken.revoked_dt.is_(None)).order_by(CounterToken.id))
-        if token is None:
-            token = CounterToken(campaign=campaign, site=site, field=field)
-            db.session.add(token)
-        tokens.append(token)
+        tokens.append(counter_token_for(campaign, site, field))
     db.session.flush()
     return campaign, tokens

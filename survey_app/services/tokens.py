@@ -6,11 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from survey_app.extensions import db
-from survey_app.models import CampaignStatus, CounterToken
+from survey_app.models import Campaign, CampaignStatus, CounterToken, ServiceField, Site
 
 NONCE_MAX_AGE_SECONDS = 24 * 3600
 
@@ -33,6 +34,19 @@ def _counter_serializer() -> URLSafeSerializer:
 
 def _nonce_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sipas-nonce")
+
+
+def counter_token_for(campaign: Campaign, site: Site, field: ServiceField | None) -> CounterToken:
+    """The active token of the counter (campaign, site, field or none), created when there is none."""
+    same_field = CounterToken.field_id == field.id if field else CounterToken.field_id.is_(None)
+    token = db.session.scalar(sa.select(CounterToken).where(
+        CounterToken.campaign_id == campaign.id, CounterToken.site_id == site.id, same_field,
+        CounterToken.revoked_dt.is_(None)).order_by(CounterToken.id))
+    if token is None:
+        token = CounterToken(campaign=campaign, site=site, field=field)
+        db.session.add(token)
+        db.session.flush()
+    return token
 
 
 def counter_token_string(token: CounterToken) -> str:
