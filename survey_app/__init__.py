@@ -91,13 +91,14 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.admin import bp as admin_bp
     from survey_app.auth import bp as auth_bp
     from survey_app.campaigns import bp as campaigns_bp
+    from survey_app.exports import bp as exports_bp
     from survey_app.kiosk import bp as kiosk_bp
     from survey_app.posters import bp as posters_bp
     from survey_app.public import bp as public_bp
     from survey_app.staff import bp as staff_bp
     from survey_app.staff.views import staff_menu
 
-    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp):
+    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["staff_menu"] = staff_menu
 

@@ -136,22 +136,25 @@ def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
 @click.argument("campaign_code")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV file to write (default: standard output).")
+@click.option("--volumes", is_flag=True,
+              help="Write the service volumes (site,field,volume) instead, the --volumes file of analysis.")
 @with_appcontext
-def export_command(campaign_code: str, out_path: Path | None) -> None:
+def export_command(campaign_code: str, out_path: Path | None, volumes: bool) -> None:
     """Export a campaign's accepted responses as CSV (UTF-8 with BOM, one row per response)."""
     from survey_app.services.export import write_export
 
     campaign = _campaign(campaign_code)
     if out_path is None:
-        count = write_export(campaign, sys.stdout)
+        count = write_export(campaign, sys.stdout, volumes=volumes)
     else:
         with out_path.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(campaign, out)
+            count = write_export(campaign, out, volumes=volumes)
     db.session.add(AuditEvent(actor="cli", action="export", target=f"campaign:{campaign.code}",
-                              details={"rows": count, "format": "csv"}))
+                              details={"rows": count, "format": "csv", "data": "volumes" if volumes else "responses"}))
     db.session.commit()
     if out_path is not None:
-        click.echo(f"{count} responses written to {out_path}", err=True)
+        what = "strata" if volumes else "responses"
+        click.echo(f"{count} {what} written to {out_path}", err=True)
 
 
 @sipas.group("translations")

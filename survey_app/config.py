@@ -23,6 +23,20 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(env, name: str, default: int) -> int:
+    """A whole number of seconds from the environment; a wrong value stops the start with its name."""
+    raw = env.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number of seconds above 0, not {raw!r}")
+    return value
+
+
 def _development_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if not path.exists():
@@ -72,6 +86,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "20 per minute;200 per hour"),
+        "SIPAS_KIOSK_IDLE_SECONDS": _seconds(env, "SIPAS_KIOSK_IDLE_SECONDS", 60),
+        "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
+        "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),
+        "SIPAS_ROTATE_WINDOW_SECONDS": _seconds(env, "SIPAS_ROTATE_WINDOW_SECONDS", 600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

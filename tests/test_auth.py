@@ -205,3 +205,15 @@ def test_an_account_can_change_its_own_password_from_the_menu(client, session):
     assert change_password(client, "correct horse battery", "ngựa đúng pin kẹp giấy").status_code == 302
     user = session.scalar(sa.select(User).where(User.username == "hoa"))
     assert user.check_password("ngựa đúng pin kẹp giấy") and not user.must_change_password
+
+
+def test_device_timings_come_from_the_environment_and_bad_ones_stop_the_start(monkeypatch):
+    from survey_app.config import ConfigError
+
+    monkeypatch.setenv("SIPAS_ROTATE_SECONDS", "90")
+    monkeypatch.setenv("SIPAS_KIOSK_IDLE_SECONDS", "45")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert (app.config["SIPAS_ROTATE_SECONDS"], app.config["SIPAS_KIOSK_IDLE_SECONDS"]) == (90, 45)
+    monkeypatch.setenv("SIPAS_ROTATE_WINDOW_SECONDS", "ten minutes")
+    with pytest.raises(ConfigError, match="SIPAS_ROTATE_WINDOW_SECONDS must be a whole number"):
+        create_app({"TESTING": True, "SECRET_KEY": "x"})

@@ -141,3 +141,16 @@ def test_export_leaves_out_responses_not_accepted(runner, demo, client, session)
     result = runner.invoke(args=["sipas", "export", campaign.code])
     rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert [row["TC1"] for row in rows] == ["1"]
+
+
+def test_export_volumes_gives_the_analysis_its_volumes_file(runner, demo, tmp_path):
+    campaign, _ = demo
+    out = tmp_path / "volumes.csv"
+    result = runner.invoke(args=["sipas", "export", campaign.code, "--volumes", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(campaign.strata)} strata written" in result.output
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0].keys() == {"site", "field", "volume"}
+    assert {(r["site"], r["field"]): int(r["volume"]) for r in rows} == {
+        (s.site.code, s.field.code): s.volume for s in campaign.strata}

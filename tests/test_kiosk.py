@@ -105,13 +105,10 @@ def test_kiosk_validation_and_ineligible_answers(client, demo):
     assert count_rows(Response) == 0
 
 
-def test_idle_time_comes_from_the_config(app, client, demo):
+def test_idle_time_comes_from_the_config(app, client, demo, monkeypatch):
     _, tokens = demo
-    app.config["SIPAS_KIOSK_IDLE_SECONDS"] = 45
-    try:
-        html = client.get(_kiosk_path(token_for(tokens, "stp-01"))).get_data(as_text=True)
-    finally:
-        del app.config["SIPAS_KIOSK_IDLE_SECONDS"]
+    monkeypatch.setitem(app.config, "SIPAS_KIOSK_IDLE_SECONDS", 45)
+    html = client.get(_kiosk_path(token_for(tokens, "stp-01"))).get_data(as_text=True)
     assert 'data-idle-seconds="45"' in html
 
 
@@ -201,13 +198,13 @@ def test_stamp_within_the_window_is_accepted_and_older_is_flagged(client, demo, 
     recent = rotating.current_stamp(token.id, now - timedelta(seconds=400))
     assert _submit_with_stamp(client, token, recent).status == "accepted"
 
-    old = rotating.current_stamp(token.id, now - timedelta(seconds=rotating.DEFAULT_WINDOW_SECONDS + 300))
+    old = rotating.current_stamp(token.id, now - timedelta(seconds=rotating.window_seconds() + 300))
     flagged = _submit_with_stamp(client, token, old)
     assert flagged.status == "flagged"
     audit = session.scalar(sa.select(AuditEvent).where(AuditEvent.target == f"response:{flagged.id}"))
     assert audit.action == "flag_response" and audit.actor == "system"
     age = audit.details["reasons"][rotating.STAMP_STALE]
-    assert rotating.DEFAULT_WINDOW_SECONDS + 300 <= age < rotating.DEFAULT_WINDOW_SECONDS + 300 + 130
+    assert rotating.window_seconds() + 300 <= age < rotating.window_seconds() + 300 + 130
 
 
 def test_forged_stamps_are_flagged_not_refused(client, demo):
@@ -248,18 +245,17 @@ def test_stamp_survives_a_refused_submission(client, demo):
     assert _latest_response().status == "flagged"
 
 
-def test_rotation_period_and_window_come_from_the_config(app, demo):
+def test_rotation_period_and_window_come_from_the_config(app, demo, monkeypatch):
     _, tokens = demo
     token = token_for(tokens, "stp-01")
     now = datetime(2026, 3, 1, 8, 0, 30, tzinfo=UTC)
-    app.config.update(SIPAS_ROTATE_SECONDS=60, SIPAS_ROTATE_WINDOW_SECONDS=90)
-    try:
-        assert rotating.seconds_to_next_step(now) == 30
-        stamp = rotating.current_stamp(token.id, now)
-        assert rotating.stamp_age(stamp, token.id, now + timedelta(seconds=50)) == 80
-        assert rotating.stamp_flags(stamp, token, now + timedelta(seconds=50)) == {}
-        assert rotating.stamp_flags(stamp, token, now + timedelta(seconds=70)) == {rotating.STAMP_STALE: 100}
-    finally:
-        del app.config["SIPAS_ROTATE_SECONDS"], app.config["SIPAS_ROTATE_WINDOW_SECONDS"]
+    monkeypatch.setitem(app.config, "SIPAS_ROTATE_SECONDS", 60)
+    monkeypatch.setitem(app.config, "SIPAS_ROTATE_WINDOW_SECONDS", 90)
+    assert rotating.seconds_to_next_step(now) == 30
+    stamp = rotating.current_stamp(token.id, now)
+    assert rotating.stamp_age(stamp, token.id, now + timedelta(seconds=50)) == 80
+    assert rotating.stamp_flags(stamp, token, now + timedelta(seconds=50)) == {}
+    assert rotating.stamp_flags(stamp, token, now + timedelta(seconds=70)) == {rotating.STAMP_STALE: 100}
+    monkeypatch.undo()
     with pytest.raises(rotating.StampInvalid):
         rotating.stamp_age(stamp, token.id + 1, now)

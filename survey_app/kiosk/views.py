@@ -28,9 +28,6 @@ from survey_app.services.qr import qr_png
 from survey_app.services.rotating import rotate_seconds, rotating_survey_url, seconds_to_next_step, step_start
 from survey_app.services.tokens import TokenGone, TokenNotFound, read_response_reference, response_reference
 
-DEFAULT_IDLE_SECONDS = 60
-DEFAULT_THANKS_SECONDS = 8
-
 
 def _device_token(resolve, key: str) -> CounterToken:
     try:
@@ -54,12 +51,11 @@ def _render_form(key: str, token: CounterToken, page: SurveyPage, status: int = 
     return render_template("kiosk/survey.html", key=key, token=token, form=page.form,
                            questionnaire=page.questionnaire, strata=page.strata,
                            problems=page.problems, start_url=_start_url(key),
-                           idle_seconds=int(current_app.config.get("SIPAS_KIOSK_IDLE_SECONDS",
-                                                                   DEFAULT_IDLE_SECONDS))), status
+                           idle_seconds=int(current_app.config["SIPAS_KIOSK_IDLE_SECONDS"])), status
 
 
 def _thanks_seconds() -> int:
-    return int(current_app.config.get("SIPAS_KIOSK_THANKS_SECONDS", DEFAULT_THANKS_SECONDS))
+    return int(current_app.config["SIPAS_KIOSK_THANKS_SECONDS"])
 
 
 @bp.get("/k/<key>")

@@ -1,9 +1,15 @@
-"""The flat CSV export of accepted responses (DESIGN.md §5), ready for Excel and ``python -m analysis``."""
+"""The flat CSV exports of a campaign (DESIGN.md §5), ready for Excel and ``python -m analysis``.
+
+RESPONSES.csv: one row per accepted response. VOLUMES.csv: ``site,field,volume``
+per stratum. Both UTF-8 with a byte-order mark and CRLF line ends, so Excel
+shows Vietnamese correctly; produced in chunks, so a large campaign streams.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -95,13 +101,61 @@ def _iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_export(campaign: Campaign, out: TextIO) -> int:
-    """Write the CSV (with a UTF-8 BOM so Excel shows Vietnamese); return the number of rows."""
-    out.write(UTF8_BOM)
-    writer = csv.DictWriter(out, fieldnames=export_columns(campaign), lineterminator="\r\n")
+def _csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chunk: int = 500) -> Iterator[str]:
+    """The CSV text (BOM, header, rows) in pieces of ``rows_per_chunk`` rows."""
+    buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    count = 0
-    for row in export_rows(campaign):
+    for number, row in enumerate(rows, start=1):
         writer.writerow(row)
-        count += 1
+        if number % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def responses_csv(campaign: Campaign) -> Iterator[str]:
+    """RESPONSES.csv of the campaign's accepted responses, in pieces."""
+    return _csv_chunks(export_columns(campaign), export_rows(campaign))
+
+
+def accepted_count(campaign: Campaign) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Response.id)).where(
+        Response.campaign_id == campaign.id, Response.status == ResponseStatus.ACCEPTED.value))
+
+
+VOLUME_COLUMNS = ["site", "field", "volume"]
+
+
+def volume_rows(campaign: Campaign) -> list[dict[str, str]]:
+    """One row per stratum with its service volume (N_h); empty where none was given."""
+    rows = db.session.execute(
+        sa.select(Site.code, ServiceField.code, Stratum.volume)
+        .join(Site, Stratum.site_id == Site.id).join(ServiceField, Stratum.field_id == ServiceField.id)
+        .where(Stratum.campaign_id == campaign.id).order_by(Site.code, ServiceField.code)).all()
+    return [{"site": site, "field": field, "volume": "" if volume is None else str(volume)}
+            for site, field, volume in rows]
+
+
+def volumes_csv(campaign: Campaign) -> Iterator[str]:
+    """VOLUMES.csv of the campaign (``site,field,volume``), in pieces."""
+    return _csv_chunks(VOLUME_COLUMNS, volume_rows(campaign))
+
+
+def write_export(campaign: Campaign, out: TextIO, volumes: bool = False) -> int:
+    """Write RESPONSES.csv (or VOLUMES.csv) to ``out``; return the number of rows."""
+    columns, rows = ((VOLUME_COLUMNS, volume_rows(campaign)) if volumes
+                     else (export_columns(campaign), export_rows(campaign)))
+    count = 0
+
+    def counted() -> Iterator[dict[str, str]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for chunk in _csv_chunks(columns, counted()):
+        out.write(chunk)
     return count

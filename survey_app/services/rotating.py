@@ -25,8 +25,6 @@ from survey_app.services.tokens import survey_url
 STAMP_PARAM = "r"
 """Query parameter of the survey URL that carries the stamp."""
 
-DEFAULT_ROTATE_SECONDS = 120
-DEFAULT_WINDOW_SECONDS = 600
 MAX_STAMP_LENGTH = 100
 """Longer values are cut: they cannot be ours, and are flagged as forged."""
 
@@ -42,12 +40,12 @@ class StampInvalid(ValueError):
 
 def rotate_seconds() -> int:
     """How long one QR code stays on a counter display (``SIPAS_ROTATE_SECONDS``)."""
-    return max(1, int(current_app.config.get("SIPAS_ROTATE_SECONDS", DEFAULT_ROTATE_SECONDS)))
+    return max(1, int(current_app.config["SIPAS_ROTATE_SECONDS"]))
 
 
 def window_seconds() -> int:
     """How old a stamp may be when the answers arrive (``SIPAS_ROTATE_WINDOW_SECONDS``)."""
-    return int(current_app.config.get("SIPAS_ROTATE_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS))
+    return int(current_app.config["SIPAS_ROTATE_WINDOW_SECONDS"])
 
 
 def _now(now: datetime | None) -> int:

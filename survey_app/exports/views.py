@@ -1,0 +1,54 @@
+"""Download a campaign's data as the files ``python -m analysis score`` reads; every download is audited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response as HttpResponse
+from flask import render_template, stream_with_context
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from survey_app.exports import bp
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Campaign, Role
+from survey_app.services.export import accepted_count, responses_csv, volume_rows, volumes_csv
+from survey_app.services.progress import counts_by_campaign
+from survey_app.staff.views import add_menu_entry
+
+add_menu_entry("exports.list_exports", _l("Data exports"), Role.COORDINATOR, Role.ANALYST)
+
+
+def _campaign(code: str) -> Campaign:
+    return db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
+
+
+def _download(campaign: Campaign, name: str, rows: int, chunks) -> HttpResponse:
+    """Record the export, commit, then stream the file (the audit never waits on the download)."""
+    db.session.add(AuditEvent(actor=current_user.username, action="export", target=f"campaign:{campaign.code}",
+                              details={"rows": rows, "format": "csv", "data": name}))
+    db.session.commit()
+    response = HttpResponse(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{campaign.code}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def list_exports():
+    """Every campaign with its accepted responses and the two files to download."""
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
+    return render_template("exports/list.html", campaigns=list(campaigns), counts=counts_by_campaign())
+
+
+@bp.get("/<code>/responses.csv")
+def download_responses(code: str):
+    """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
+    campaign = _campaign(code)
+    return _download(campaign, "responses", accepted_count(campaign), responses_csv(campaign))
+
+
+@bp.get("/<code>/volumes.csv")
+def download_volumes(code: str):
+    """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
+    campaign = _campaign(code)
+    return _download(campaign, "volumes", len(volume_rows(campaign)), volumes_csv(campaign))
