@@ -35,7 +35,7 @@ demo: init
 
 test: $(VENV)/.installed-dev translations
 	$(VENV)/bin/ruff check survey_app forms analysis tests bench
-	$(FLASK) sipas init >/dev/null
+	$(FLASK) sipas init --no-admin >/dev/null
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-dev translations

@@ -23,15 +23,18 @@ def sipas() -> None:
 
 
 @sipas.command("init")
+@click.option("--no-admin", is_flag=True,
+              help="Do not create the first admin account (its password is printed once, so a script "
+                   "that hides the output would lose it).")
 @with_appcontext
-def init_command() -> None:
+def init_command(no_admin: bool) -> None:
     """Migrate the database, load fields and the standard questionnaire, create a first admin."""
     from survey_app.services.setup import ensure_first_admin, ensure_justice_fields, ensure_standard_questionnaire
 
     upgrade()
     fields = ensure_justice_fields()
     questionnaire, loaded = ensure_standard_questionnaire()
-    password = ensure_first_admin()
+    password = None if no_admin else ensure_first_admin()
     db.session.commit()
     click.echo(f"database ready: {_safe_url()}")
     if fields:
@@ -41,6 +44,28 @@ def init_command() -> None:
     if password:
         click.echo("first admin account created; this password is shown only once:")
         click.echo(f"  username: admin  password: {password}")
+
+
+@sipas.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def reset_password_command(username: str) -> None:
+    """Give USERNAME a new made-up password, printed once, to be changed at the next login."""
+    from survey_app.models import User
+    from survey_app.services.setup import generated_password
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"there is no account '{username}'")
+    password = generated_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.is_enabled = True
+    db.session.add(AuditEvent(actor="cli", action="reset_password", target=f"user:{user.id}",
+                              details={"username": user.username}))
+    db.session.commit()
+    click.echo("new password, shown only once (to be changed at the next login):")
+    click.echo(f"  username: {user.username}  password: {password}")
 
 
 def _safe_url() -> str:

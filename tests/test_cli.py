@@ -154,3 +154,27 @@ def test_export_volumes_gives_the_analysis_its_volumes_file(runner, demo, tmp_pa
     assert rows[0].keys() == {"site", "field", "volume"}
     assert {(r["site"], r["field"]): int(r["volume"]) for r in rows} == {
         (s.site.code, s.field.code): s.volume for s in campaign.strata}
+
+
+def test_init_without_admin_creates_no_account(runner, session):
+    result = runner.invoke(args=["sipas", "init", "--no-admin"])
+    assert result.exit_code == 0, result.output
+    assert "password" not in result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_reset_password_lets_a_locked_out_admin_back_in_once(runner, session, client):
+    from tests.test_auth import log_in
+
+    runner.invoke(args=["sipas", "init"])
+    admin = session.scalar(sa.select(User).where(User.username == "admin"))
+    admin.must_change_password, admin.is_enabled = False, False
+    session.flush()
+    result = runner.invoke(args=["sipas", "reset-password", "admin"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"username: admin  password: (\S+)", result.output).group(1)
+    assert log_in(client, "admin", password).status_code == 302
+    assert "/account/password" in client.get("/staff/").headers["Location"], "the printed password is one-time"
+    assert session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "reset_password")).actor == "cli"
+    missing = runner.invoke(args=["sipas", "reset-password", "nobody"])
+    assert missing.exit_code != 0 and "there is no account 'nobody'" in missing.output

@@ -7,8 +7,6 @@ lock, so two admins disabling each other at the same moment cannot both win).
 
 from __future__ import annotations
 
-import secrets
-
 import sqlalchemy as sa
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -19,10 +17,7 @@ from survey_app.admin.common import audit
 from survey_app.admin.forms import ROLE_LABELS, PasswordResetForm, RoleForm, UserCreateForm
 from survey_app.extensions import db
 from survey_app.models import Role, User
-
-
-def _generated_password() -> str:
-    return secrets.token_urlsafe(12)
+from survey_app.services.setup import generated_password
 
 
 def _show_password_once(user: User, password: str):
@@ -67,7 +62,7 @@ def create_user():
         if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username)) is not None:
             form.username.errors.append(_("The username %(username)s is already taken.", username=username))
         else:
-            password = form.password.data or _generated_password()
+            password = form.password.data or generated_password()
             user = User(username=username, role=form.role.data, must_change_password=True)
             user.set_password(password)
             db.session.add(user)
@@ -119,7 +114,7 @@ def reset_password(user_id: int):
     form = PasswordResetForm()
     if not form.validate():
         return _render_user(user, password_form=form, status=422)
-    password = form.password.data or _generated_password()
+    password = form.password.data or generated_password()
     user.set_password(password)
     user.must_change_password = user.id != current_user.id
     audit("reset_password", f"user:{user.id}", username=user.username)

@@ -65,11 +65,16 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     return _parsed[version.id]
 
 
+def generated_password() -> str:
+    """A made-up password to hand over once; its owner must replace it at the next login."""
+    return secrets.token_urlsafe(12)
+
+
 def ensure_first_admin(username: str = "admin") -> str | None:
     """Create an admin account when there is no user at all; return its one-time password."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         return None
-    password = secrets.token_urlsafe(12)
+    password = generated_password()
     admin = User(username=username, role=Role.ADMIN.value, must_change_password=True)
     admin.set_password(password)
     db.session.add(admin)
