@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import CounterToken
+from survey_app.public.views import SENT_COOKIE
 from survey_app.services.tokens import survey_url
 
 
@@ -43,7 +44,7 @@ def checked_values(html: str) -> dict[str, str]:
 
 def as_another_phone(client, path: str) -> None:
     """Forget that this browser sent the counter's form, as another citizen's phone would not know it."""
-    client.delete_cookie("sipas_sent", path=urlsplit(path).path)
+    client.delete_cookie(SENT_COOKIE, path=urlsplit(path).path)
 
 
 def open_form(client, path: str) -> dict[str, str]:
@@ -54,3 +55,16 @@ def open_form(client, path: str) -> dict[str, str]:
 
 def count_rows(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def answer_at_counter(client, token: CounterToken, **fields: object) -> None:
+    """A citizen's phone scans the counter's QR code, says the result was received and sends ``fields``.
+
+    ``fields`` are item ids with 1–5 and any other input (``service_field``, ``gender``, ``comment``);
+    items left out are "not applicable".
+    """
+    path = counter_path(token)
+    as_another_phone(client, path)
+    data = {**open_form(client, path), "received_result": "yes", **{k: str(v) for k, v in fields.items()}}
+    response = client.post(path, data=data)
+    assert response.status_code == 303, response.status_code

@@ -25,7 +25,7 @@ from survey_app.models import (
     Site,
 )
 from survey_app.services.campaigns import read_volume_rows
-from tests.helpers import as_another_phone, counter_path, hidden_fields, open_form
+from tests.helpers import answer_at_counter, counter_path, hidden_fields
 from tests.test_auth import log_in, make_user
 
 ITEMS = load_standard().item_ids()
@@ -416,14 +416,6 @@ def test_counters_can_be_created_before_opening(coordinator, org):
 
 # --- progress ---------------------------------------------------------------------------------
 
-def answer(client, token: CounterToken, service_field: str | None = None) -> None:
-    path = counter_path(token)
-    as_another_phone(client, path)
-    data = {**open_form(client, path), "received_result": "yes", "TC1": "5", "CC1": "4",
-            **({"service_field": service_field} if service_field else {})}
-    assert client.post(path, data=data).status_code == 303
-
-
 def test_progress_counts_by_stratum_field_and_day(coordinator, org):
     client = coordinator
     ready(client, org)
@@ -432,10 +424,10 @@ def test_progress_counts_by_stratum_field_and_day(coordinator, org):
     assert set_status(client, "stp-2026", "open").status_code == 303
     campaign = campaign_by_code()
     tokens = {t.site.code: t for t in db.session.scalars(sa.select(CounterToken))}
-    answer(client, tokens["stp-01"])
-    answer(client, tokens["stp-01"])
-    answer(client, tokens["xa-a-01"], "ho_tich")
-    answer(client, tokens["xa-a-01"], "chung_thuc")
+    answer_at_counter(client, tokens["stp-01"], TC1=5, CC1=4)
+    answer_at_counter(client, tokens["stp-01"], TC1=5, CC1=4)
+    answer_at_counter(client, tokens["xa-a-01"], TC1=5, CC1=4, service_field="ho_tich")
+    answer_at_counter(client, tokens["xa-a-01"], TC1=5, CC1=4, service_field="chung_thuc")
     responses = list(db.session.scalars(sa.select(Response).order_by(Response.id)))
     assert len(responses) == 4
     responses[1].status = "flagged"

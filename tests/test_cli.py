@@ -10,9 +10,8 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from forms import load_standard
 from survey_app.models import AuditEvent, Campaign, CounterToken, Stratum, User
-from tests.helpers import as_another_phone, counter_path, open_form, token_for
+from tests.helpers import answer_at_counter, counter_path, open_form, token_for
 
 DEMO_LINE = re.compile(r"^counter (\S+) (\S+) (http://127\.0\.0\.1:5000/s/\S+)$")
 
@@ -90,19 +89,10 @@ def test_qr_errors_are_plain_messages(runner, demo, tmp_path):
         assert "Traceback" not in result.output
 
 
-def _submit(client, tokens, site_code, **answers):
-    path = counter_path(token_for(tokens, site_code))
-    as_another_phone(client, path)
-    form = open_form(client, path)
-    items = {item: str(answers.pop(item, "")) for item in load_standard().item_ids()}
-    response = client.post(path, data={**form, "received_result": "yes", **items, **answers})
-    assert response.status_code == 303
-
-
 def test_export_is_excel_friendly_csv_of_accepted_responses(runner, demo, client, tmp_path, session):
     campaign, tokens = demo
-    _submit(client, tokens, "stp-01", TC1=5, CC2=2, comment="=SUM(A1) Rất tốt", gender="male")
-    _submit(client, tokens, "pcc1-01", TT1=4, service_field="chung_thuc")
+    answer_at_counter(client, token_for(tokens, "stp-01"), TC1=5, CC2=2, comment="=SUM(A1) Rất tốt", gender="male")
+    answer_at_counter(client, token_for(tokens, "pcc1-01"), TT1=4, service_field="chung_thuc")
     out = tmp_path / "export.csv"
     result = runner.invoke(args=["sipas", "export", campaign.code, "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -131,8 +121,8 @@ def test_export_is_excel_friendly_csv_of_accepted_responses(runner, demo, client
 
 def test_export_leaves_out_responses_not_accepted(runner, demo, client, session):
     campaign, tokens = demo
-    _submit(client, tokens, "stp-01", TC1=5)
-    _submit(client, tokens, "stp-01", TC1=1)
+    answer_at_counter(client, token_for(tokens, "stp-01"), TC1=5)
+    answer_at_counter(client, token_for(tokens, "stp-01"), TC1=1)
     from survey_app.models import Response
 
     flagged = session.scalars(sa.select(Response).order_by(Response.id)).first()

@@ -12,24 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from forms import load_standard
 from survey_app.models import AuditEvent, Response
-from tests.helpers import as_another_phone, counter_path, open_form, token_for
+from tests.helpers import answer_at_counter, token_for
 from tests.test_auth import log_in, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
-ITEMS = load_standard().item_ids()
-
-
-def answer(client, tokens, site_code: str, service_field: str | None = None, **values) -> None:
-    """A citizen's phone answers at ``site_code`` (``service_field`` when the counter serves several)."""
-    path = counter_path(token_for(tokens, site_code))
-    as_another_phone(client, path)
-    data = {**open_form(client, path), "received_result": "yes",
-            **{item: str(values.get(item, "")) for item in ITEMS}}
-    if service_field:
-        data["service_field"] = service_field
-    assert client.post(path, data=data).status_code == 303
 
 
 def rows_of(response) -> list[dict[str, str]]:
@@ -44,9 +31,9 @@ def collected(client, demo, session):
     """Six responses at two counters, one of them flagged; then an analyst logs in."""
     campaign, tokens = demo
     for value in (5, 4, 2):
-        answer(client, tokens, "stp-01", TC1=value, CC1=4)
+        answer_at_counter(client, token_for(tokens, "stp-01"), TC1=value, CC1=4)
     for value in (5, 3, 4):
-        answer(client, tokens, "xa-an-binh-01", "ho_tich", TC1=value, KQ1=5)
+        answer_at_counter(client, token_for(tokens, "xa-an-binh-01"), TC1=value, KQ1=5, service_field="ho_tich")
     flagged = session.scalars(sa.select(Response).order_by(Response.id)).first()
     flagged.status = "flagged"
     session.flush()

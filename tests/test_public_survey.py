@@ -11,6 +11,7 @@ from itsdangerous import URLSafeSerializer
 from forms import load_standard
 from survey_app.extensions import db
 from survey_app.models import Answer, CampaignStatus, Response, ResponseComment
+from survey_app.public.views import SENT_COOKIE
 from tests.helpers import (
     as_another_phone,
     checked_values,
@@ -145,8 +146,8 @@ def test_a_sent_form_is_remembered_only_for_its_own_counter(client, demo):
     client.post(first, data={**open_form(client, first), "received_result": "yes", **_answers(TC1=5)})
     assert "Ông/bà đã gửi phiếu này" not in client.get(other).get_data(as_text=True)
     # A cookie from another counter, copied over, is not a nonce of this one.
-    nonce = client.get_cookie("sipas_sent", path=first).value
-    client.set_cookie("sipas_sent", nonce, path=other)
+    nonce = client.get_cookie(SENT_COOKIE, path=first).value
+    client.set_cookie(SENT_COOKIE, nonce, path=other)
     assert "Ông/bà đã gửi phiếu này" not in client.get(other).get_data(as_text=True)
 
 
