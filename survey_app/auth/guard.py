@@ -19,11 +19,12 @@ def require_roles(blueprint: Blueprint, *roles: Role) -> None:
 
     @blueprint.before_request
     def check_role():
+        # Where to come back to afterwards: a page, never a form post.
+        back = request.full_path if request.method == "GET" else None
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for("auth.login", next=back))
         if current_user.must_change_password:
-            return redirect(url_for("auth.change_password",
-                                    next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for("auth.change_password", next=back))
         if current_user.role not in allowed:
             abort(403)
         return None

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -59,7 +60,7 @@ def login():
             db.session.add(AuditEvent(actor=user.username, action="login", target=f"user:{user.id}"))
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_l("Wrong username or password."))
+        form.password.errors.append(_("Wrong username or password."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
@@ -68,7 +69,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash(_l("You have logged out."))
+    flash(_("You have logged out."))
     return redirect(url_for("auth.login"))
 
 
@@ -80,16 +81,16 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
-            form.current.errors.append(_l("This is not your current password."))
+            form.current.errors.append(_("This is not your current password."))
         elif form.new.data == form.current.data:
-            form.new.errors.append(_l("Choose a password different from the current one."))
+            form.new.errors.append(_("Choose a password different from the current one."))
         else:
             current_user.set_password(form.new.data)
             current_user.must_change_password = False
             db.session.add(AuditEvent(actor=current_user.username, action="change_password",
                                       target=f"user:{current_user.id}"))
             db.session.commit()
-            flash(_l("Your password has been changed."))
+            flash(_("Your password has been changed."))
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
     return render_template("auth/change_password.html", form=form, password_min=PASSWORD_MIN), status

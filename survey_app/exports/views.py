@@ -11,7 +11,7 @@ from flask_login import current_user
 from survey_app.exports import bp
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Campaign, Role
-from survey_app.services.export import accepted_count, responses_csv, volume_rows, volumes_csv
+from survey_app.services.export import VOLUME_COLUMNS, accepted_count, csv_chunks, responses_csv, volume_rows
 from survey_app.services.progress import counts_by_campaign
 from survey_app.staff.views import add_menu_entry
 
@@ -51,4 +51,5 @@ def download_responses(code: str):
 def download_volumes(code: str):
     """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
     campaign = _campaign(code)
-    return _download(campaign, "volumes", len(volume_rows(campaign)), volumes_csv(campaign))
+    rows = volume_rows(campaign)
+    return _download(campaign, "volumes", len(rows), csv_chunks(VOLUME_COLUMNS, rows))

@@ -101,7 +101,7 @@ def _iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chunk: int = 500) -> Iterator[str]:
+def csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chunk: int = 500) -> Iterator[str]:
     """The CSV text (BOM, header, rows) in pieces of ``rows_per_chunk`` rows."""
     buffer = io.StringIO()
     buffer.write(UTF8_BOM)
@@ -118,7 +118,7 @@ def _csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chu
 
 def responses_csv(campaign: Campaign) -> Iterator[str]:
     """RESPONSES.csv of the campaign's accepted responses, in pieces."""
-    return _csv_chunks(export_columns(campaign), export_rows(campaign))
+    return csv_chunks(export_columns(campaign), export_rows(campaign))
 
 
 def accepted_count(campaign: Campaign) -> int:
@@ -139,11 +139,6 @@ def volume_rows(campaign: Campaign) -> list[dict[str, str]]:
             for site, field, volume in rows]
 
 
-def volumes_csv(campaign: Campaign) -> Iterator[str]:
-    """VOLUMES.csv of the campaign (``site,field,volume``), in pieces."""
-    return _csv_chunks(VOLUME_COLUMNS, volume_rows(campaign))
-
-
 def write_export(campaign: Campaign, out: TextIO, volumes: bool = False) -> int:
     """Write RESPONSES.csv (or VOLUMES.csv) to ``out``; return the number of rows."""
     columns, rows = ((VOLUME_COLUMNS, volume_rows(campaign)) if volumes
@@ -156,6 +151,6 @@ def write_export(campaign: Campaign, out: TextIO, volumes: bool = False) -> int:
             count += 1
             yield row
 
-    for chunk in _csv_chunks(columns, counted()):
+    for chunk in csv_chunks(columns, counted()):
         out.write(chunk)
     return count
