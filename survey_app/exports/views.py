@@ -11,7 +11,7 @@ from flask_login import current_user
 from survey_app.exports import bp
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Campaign, Role
-from survey_app.services.export import VOLUME_COLUMNS, accepted_count, csv_chunks, responses_csv, volume_rows
+from survey_app.services.export import ExportFile, responses_file, volumes_file
 from survey_app.services.progress import counts_by_campaign
 from survey_app.staff.views import add_menu_entry
 
@@ -22,13 +22,17 @@ def _campaign(code: str) -> Campaign:
     return db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
 
 
-def _download(campaign: Campaign, name: str, rows: int, chunks) -> HttpResponse:
-    """Record the export, commit, then stream the file (the audit never waits on the download)."""
+def _download(campaign: Campaign, export: ExportFile) -> HttpResponse:
+    """Record the export, commit, then stream the file (the audit never waits on the download).
+
+    ``export`` was read before the commit and holds no ORM state, so its rows
+    stream in a session of their own after this request's session is gone.
+    """
     db.session.add(AuditEvent(actor=current_user.username, action="export", target=f"campaign:{campaign.code}",
-                              details={"rows": rows, "format": "csv", "data": name}))
+                              details={"rows": export.row_count, "format": "csv", "data": export.name}))
     db.session.commit()
-    response = HttpResponse(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{campaign.code}.csv"'
+    response = HttpResponse(stream_with_context(export.chunks()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -44,12 +48,11 @@ def list_exports():
 def download_responses(code: str):
     """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
     campaign = _campaign(code)
-    return _download(campaign, "responses", accepted_count(campaign), responses_csv(campaign))
+    return _download(campaign, responses_file(campaign))
 
 
 @bp.get("/<code>/volumes.csv")
 def download_volumes(code: str):
     """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
     campaign = _campaign(code)
-    rows = volume_rows(campaign)
-    return _download(campaign, "volumes", len(rows), csv_chunks(VOLUME_COLUMNS, rows))
+    return _download(campaign, volumes_file(campaign))

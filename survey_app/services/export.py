@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TextIO
 
 import sqlalchemy as sa
 
+from forms.questionnaire import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import (
     Agency,
@@ -33,13 +36,48 @@ UTF8_BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_columns(campaign: Campaign) -> list[str]:
+@dataclass(frozen=True)
+class ExportFile:
+    """One CSV file of a campaign, described by plain values read before the request commits.
+
+    It holds no ORM instance: a streamed download reads its rows after the view
+    has committed and its session is gone, in the session current at that time.
+    """
+
+    name: str
+    campaign_code: str
+    columns: list[str]
+    row_count: int
+    rows: Callable[[], Iterator[dict[str, str]]]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}-{self.campaign_code}.csv"
+
+    def chunks(self) -> Iterator[str]:
+        """The CSV text (BOM, header, rows) in pieces."""
+        return csv_chunks(self.columns, self.rows())
+
+
+def export_columns(questionnaire: Questionnaire) -> list[str]:
     """Column names: identifiers first, one column per rated question, then context."""
-    questionnaire = questionnaire_of(campaign.questionnaire_version)
     demographic = [q.id for q in questionnaire.demographics]
     comment = [questionnaire.comment.id] if questionnaire.comment else []
     return (["response_id", "campaign", "site", "field", "agency", "mode", "submitted_at"]
             + questionnaire.rated_ids() + demographic + comment)
+
+
+def responses_file(campaign: Campaign) -> ExportFile:
+    """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
+    questionnaire = questionnaire_of(campaign.questionnaire_version)
+    return ExportFile("responses", campaign.code, export_columns(questionnaire), accepted_count(campaign),
+                      partial(export_rows, campaign.id, campaign.code, questionnaire))
+
+
+def volumes_file(campaign: Campaign) -> ExportFile:
+    """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
+    rows = volume_rows(campaign)
+    return ExportFile("volumes", campaign.code, VOLUME_COLUMNS, len(rows), lambda: iter(rows))
 
 
 def _safe_text(value: str) -> str:
@@ -47,9 +85,9 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_rows(campaign: Campaign, batch: int = 1000) -> Iterator[dict[str, str]]:
+def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnaire,
+                batch: int = 1000) -> Iterator[dict[str, str]]:
     """Accepted responses of a campaign as flat rows, in submission order, read in batches."""
-    questionnaire = questionnaire_of(campaign.questionnaire_version)
     comment_id = questionnaire.comment.id if questionnaire.comment else None
     query = (
         sa.select(Response.id, Site.code, ServiceField.code, Agency.code, Response.mode,
@@ -59,7 +97,7 @@ def export_rows(campaign: Campaign, batch: int = 1000) -> Iterator[dict[str, str
         .join(Agency, Site.agency_id == Agency.id)
         .join(ServiceField, Stratum.field_id == ServiceField.id)
         .outerjoin(ResponseComment, ResponseComment.response_id == Response.id)
-        .where(Response.campaign_id == campaign.id, Response.status == ResponseStatus.ACCEPTED.value)
+        .where(Response.campaign_id == campaign_id, Response.status == ResponseStatus.ACCEPTED.value)
         .order_by(Response.id)
     )
     last_id = 0
@@ -76,7 +114,7 @@ def export_rows(campaign: Campaign, batch: int = 1000) -> Iterator[dict[str, str
         for response_id, site, field, agency, mode, submitted, demographics, comment in chunk:
             row = {
                 "response_id": str(response_id),
-                "campaign": campaign.code,
+                "campaign": campaign_code,
                 "site": site,
                 "field": field,
                 "agency": agency,
@@ -116,11 +154,6 @@ def csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chun
     yield buffer.getvalue()
 
 
-def responses_csv(campaign: Campaign) -> Iterator[str]:
-    """RESPONSES.csv of the campaign's accepted responses, in pieces."""
-    return csv_chunks(export_columns(campaign), export_rows(campaign))
-
-
 def accepted_count(campaign: Campaign) -> int:
     return db.session.scalar(sa.select(sa.func.count(Response.id)).where(
         Response.campaign_id == campaign.id, Response.status == ResponseStatus.ACCEPTED.value))
@@ -141,16 +174,7 @@ def volume_rows(campaign: Campaign) -> list[dict[str, str]]:
 
 def write_export(campaign: Campaign, out: TextIO, volumes: bool = False) -> int:
     """Write RESPONSES.csv (or VOLUMES.csv) to ``out``; return the number of rows."""
-    columns, rows = ((VOLUME_COLUMNS, volume_rows(campaign)) if volumes
-                     else (export_columns(campaign), export_rows(campaign)))
-    count = 0
-
-    def counted() -> Iterator[dict[str, str]]:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
-    for chunk in csv_chunks(columns, counted()):
+    export = volumes_file(campaign) if volumes else responses_file(campaign)
+    for chunk in export.chunks():
         out.write(chunk)
-    return count
+    return export.row_count
