@@ -6,7 +6,7 @@ import os
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import load_config
@@ -67,11 +67,6 @@ def register_extensions(app: Flask) -> None:
         from survey_app.models import User
 
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-    @app.before_request
-    def choose_language_afresh() -> None:
-        # The locale is cached on the application context, which a caller may share across requests.
-        refresh()
 
     @app.after_request
     def remember_language(response):

@@ -1,5 +1,8 @@
 """Fixtures: one app per database backend, a rolled-back transaction per test.
 
+Each request a test makes runs as under gunicorn: in its own application
+context with its own database session (``Browser``), never in the test's.
+
 Every test that takes ``app``, ``client`` or ``session`` runs on SQLite and,
 when ``TEST_DATABASE_URL`` is set, again on PostgreSQL. With ``CI=true`` the
 PostgreSQL run and the system tools are required, not skipped.
@@ -7,17 +10,22 @@ PostgreSQL run and the system tools are required, not skipped.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
 from survey_app import create_app
 from survey_app.extensions import db as flask_db
+from survey_app.models import User
 from survey_app.services.setup import ensure_first_admin, ensure_justice_fields, ensure_standard_questionnaire
+from tests.helpers import hidden_fields, log_in, make_user
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
@@ -79,11 +87,48 @@ def app(request, tmp_path_factory):
         flask_db.engine.dispose()
 
 
+def _request_context_free(call, *args, **kwargs):
+    """Run ``call`` in an empty context: no application context, no session, no ``g`` carried in.
+
+    This is how gunicorn runs a request: Flask pushes a new application context,
+    Flask-SQLAlchemy opens a new session for it and removes it at teardown. The
+    test's own work is committed first (as a coordinator's set-up is, before a
+    citizen arrives) and the test's objects are expired after, so what the test
+    reads next comes from the database.
+    """
+    test_session = flask_db.session if has_app_context() else None
+    if test_session is not None:
+        test_session.commit()
+    try:
+        return contextvars.Context().run(call, *args, **kwargs)
+    finally:
+        if test_session is not None:
+            test_session.expire_all()
+
+
+class Browser(FlaskClient):
+    """A test client whose every request runs as under gunicorn, in its own context (see above)."""
+
+    def open(self, *args, **kwargs):
+        # The body is read inside the request, as a server does (a streamed download runs to its end).
+        kwargs.setdefault("buffered", True)
+        return _request_context_free(super().open, *args, **kwargs)
+
+
+class Shell(FlaskCliRunner):
+    """``flask …`` commands, each in its own application context as from a shell."""
+
+    def invoke(self, *args, **kwargs):
+        return _request_context_free(super().invoke, *args, **kwargs)
+
+
 @pytest.fixture
 def session(app):
-    """A session in a transaction that is rolled back after the test (views' commits are savepoints).
+    """The test's own database session, in a transaction rolled back after the test.
 
-    Requests made with ``client`` share the test's application context, hence this session.
+    Every session the app opens (one per request or command, as in production)
+    joins that transaction through a savepoint, so their commits are real
+    commits to each other and vanish with the test.
     """
     with app.app_context():
         connection = flask_db.engine.connect()
@@ -103,12 +148,61 @@ def session(app):
 
 @pytest.fixture
 def client(app, session):
-    return app.test_client()
+    """A browser: cookies kept between requests, each request served afresh."""
+    return Browser(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def new_client(app, session):
+    """Another browser (another phone, another member of staff), with cookies of its own."""
+    return lambda: Browser(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
 def runner(app, session):
-    return app.test_cli_runner()
+    return Shell(app)
+
+
+class AuthActions:
+    """Log the test's browser in as a member of staff with a role (flaskr's ``auth`` helper)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, role: str, username: str | None = None) -> User:
+        user = make_user(role, username)
+        response = log_in(self._client, user.username)
+        assert response.status_code == 302, response.status_code
+        return user
+
+    def logout(self):
+        form = hidden_fields(self._client.get("/").get_data(as_text=True))
+        return self._client.post("/logout", data=form)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin(auth) -> User:
+    """The test's browser, logged in as an administrator."""
+    return auth.login("admin", "boss")
+
+
+@pytest.fixture
+def coordinator(auth, client):
+    """The test's browser, logged in as a survey coordinator."""
+    auth.login("coordinator", "lan")
+    return client
+
+
+@pytest.fixture
+def analyst(auth, client):
+    """The test's browser, logged in as an analyst."""
+    auth.login("analyst", "minh")
+    return client
 
 
 @pytest.fixture(scope="session")

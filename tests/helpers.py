@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import CounterToken
+from survey_app.models import CounterToken, User
 from survey_app.public.views import SENT_COOKIE
 from survey_app.services.tokens import survey_url
 
@@ -68,3 +68,22 @@ def answer_at_counter(client, token: CounterToken, **fields: object) -> None:
     data = {**open_form(client, path), "received_result": "yes", **{k: str(v) for k, v in fields.items()}}
     response = client.post(path, data=data)
     assert response.status_code == 303, response.status_code
+
+
+PASSWORD = "correct horse battery"
+"""The password of every account the tests make."""
+
+
+def make_user(role: str, username: str | None = None, password: str = PASSWORD) -> User:
+    """A staff account with ``role`` that has already chosen its password (``<role>-user`` by default)."""
+    user = User(username=username or f"{role}-user", role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def log_in(client, username: str, password: str = PASSWORD):
+    """Log ``client`` in through the login form, as a person does; returns the login response."""
+    form = hidden_fields(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={**form, "username": username, "password": password})

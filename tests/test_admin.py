@@ -6,8 +6,6 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from flask import g
-from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -23,39 +21,12 @@ from survey_app.services.orgs import (
     read_csv,
     validate_agency_rows,
 )
-from tests.helpers import count_rows, hidden_fields, open_form
-from tests.test_auth import log_in, make_user
+from tests.helpers import count_rows, hidden_fields, log_in, make_user, open_form
 
 
-@pytest.fixture
-def admin(client, session):
-    user = make_user(session, "admin", username="boss")
-    assert log_in(client, "boss").status_code == 302
-    return user
-
-
-class FreshClient(FlaskClient):
-    """A test client whose every request starts with an empty ``g``, as in production.
-
-    The ``session`` fixture keeps one application context for the whole test, so ``g`` (where Flask-WTF
-    caches the CSRF token and Flask-Login the current user) would otherwise carry over from one request,
-    and one client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        for name in ("csrf_token", "_login_user"):
-            g.pop(name, None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app, session):
-    return FreshClient(app, app.response_class, use_cookies=True)
-
-
-def log_in_elsewhere(app, username: str, password: str):
+def log_in_elsewhere(new_client, username: str, password: str):
     """A second browser, logged in as ``username``; returns the client and the login response."""
-    other = FreshClient(app, app.response_class, use_cookies=True)
+    other = new_client()
     return other, log_in(other, username, password)
 
 
@@ -97,7 +68,7 @@ def add_agency(code: str = "stp", **values) -> Agency:
 
 @pytest.mark.parametrize("role", ["coordinator", "analyst"])
 def test_other_roles_get_403_even_with_a_valid_csrf_token(client, session, role):
-    make_user(session, role, username="staffer")
+    make_user(role, username="staffer")
     log_in(client, "staffer")
     token = hidden_fields(client.get("/staff/").get_data(as_text=True))["csrf_token"]
     for path in ("/admin/users", "/admin/agencies", "/admin/fields", "/admin/agencies/import"):
@@ -290,7 +261,7 @@ def test_unknown_records_answer_404(client, admin):
 
 # Staff accounts ----------------------------------------------------------------------------------------------------
 
-def test_create_account_with_a_made_up_password_shown_once(app, client, admin):
+def test_create_account_with_a_made_up_password_shown_once(new_client, client, admin):
     response = submit(client, "/admin/users/new", {"username": "lan.nguyen", "role": "coordinator", "password": ""})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -300,7 +271,7 @@ def test_create_account_with_a_made_up_password_shown_once(app, client, admin):
     assert len(password) >= 12 and user.check_password(password)
     assert password not in str(db.session.scalar(sa.select(AuditEvent.details).where(
         AuditEvent.action == "create_user")))
-    _, login = log_in_elsewhere(app, "lan.nguyen", password)
+    _, login = log_in_elsewhere(new_client, "lan.nguyen", password)
     assert login.status_code == 302
 
 
@@ -317,8 +288,8 @@ def test_create_account_with_a_typed_password_and_refuse_duplicates(client, admi
     assert count_rows(User) == 2
 
 
-def test_change_role_reset_password_disable_and_enable(app, client, admin):
-    user = make_user(db.session, "coordinator", username="hoa")
+def test_change_role_reset_password_disable_and_enable(new_client, client, admin):
+    user = make_user("coordinator", username="hoa")
     page = f"/admin/users/{user.id}"
     assert submit(client, f"{page}/role", {"role": "analyst"}, token_page=page).status_code == 302
     db.session.refresh(user)
@@ -332,13 +303,13 @@ def test_change_role_reset_password_disable_and_enable(app, client, admin):
     db.session.refresh(user)
     assert user.check_password("new password 42")
 
-    other, login = log_in_elsewhere(app, "hoa", "new password 42")
+    other, login = log_in_elsewhere(new_client, "hoa", "new password 42")
     assert login.status_code == 302
     assert submit(client, f"{page}/disable", {}, token_page=page).status_code == 302
     db.session.refresh(user)
     assert user.is_enabled is False
     assert other.get("/staff/").status_code == 302, "a disabled account's session ends at its next request"
-    assert log_in_elsewhere(app, "hoa", "new password 42")[1].status_code == 401
+    assert log_in_elsewhere(new_client, "hoa", "new password 42")[1].status_code == 401
     assert submit(client, f"{page}/enable", {}, token_page=page).status_code == 302
     db.session.refresh(user)
     assert user.is_enabled is True
@@ -357,7 +328,7 @@ def test_admin_cannot_disable_or_demote_themself(client, admin):
 
 
 def test_another_admin_can_be_disabled_but_never_the_last_one(client, admin):
-    second = make_user(db.session, "admin", username="second")
+    second = make_user("admin", username="second")
     page = f"/admin/users/{second.id}"
     assert submit(client, f"{page}/disable", {}, token_page=page).status_code == 302
     db.session.refresh(second)

@@ -11,7 +11,7 @@ from survey_app import create_app
 from survey_app.auth.guard import STAFF_BLUEPRINTS
 from survey_app.extensions import db
 from survey_app.models import User
-from tests.helpers import hidden_fields
+from tests.helpers import hidden_fields, log_in, make_user
 
 PUBLIC_ENDPOINTS = {"static", "public.index", "public.show_survey", "public.submit_survey", "public.show_thanks",
                     "auth.login"}
@@ -19,19 +19,6 @@ PUBLIC_BLUEPRINTS = {"kiosk"}
 ANY_STAFF_ENDPOINTS = {"auth.logout", "auth.change_password"}
 """Open to every logged-in account whatever its role (login_required, no role guard)."""
 ROLES = ("admin", "coordinator", "analyst")
-
-
-def make_user(session, role: str, password: str = "correct horse battery", username: str | None = None) -> User:
-    user = User(username=username or f"{role}-user", role=role)
-    user.set_password(password)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def log_in(client, username: str, password: str = "correct horse battery"):
-    form = hidden_fields(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={**form, "username": username, "password": password})
 
 
 def _staff_rules(app):
@@ -69,7 +56,7 @@ def test_anonymous_users_are_sent_to_login_everywhere(app, client):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_wrong_role_is_refused_everywhere(app, client, session, role):
-    make_user(session, role)
+    make_user(role)
     assert log_in(client, f"{role}-user").status_code == 302
     checked = 0
     for rule, values in _staff_rules(app):
@@ -91,13 +78,13 @@ def test_wrong_role_is_refused_everywhere(app, client, session, role):
 
 
 def test_login_logout_and_wrong_password(client, session):
-    make_user(session, "coordinator", username="lan")
+    make_user("coordinator", username="lan")
     wrong = log_in(client, "lan", "guess")
     assert wrong.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.get_data(as_text=True)
     ok = log_in(client, "lan")
     assert ok.status_code == 302 and ok.headers["Location"].endswith("/staff/")
-    cookie = ok.headers.get("Set-Cookie", "")
+    cookie = next(c for c in ok.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     home = client.get("/staff/")
     assert home.status_code == 200 and "lan" in home.get_data(as_text=True)
@@ -107,7 +94,7 @@ def test_login_logout_and_wrong_password(client, session):
 
 
 def test_login_does_not_redirect_to_another_site(client, session):
-    make_user(session, "analyst", username="minh")
+    make_user("analyst", username="minh")
     form = hidden_fields(client.get("/login").get_data(as_text=True))
     for target in ("https://evil.example/", "//evil.example/x"):
         response = client.post("/login?next=" + target, data={**form, "username": "minh",
@@ -120,14 +107,14 @@ def test_login_does_not_redirect_to_another_site(client, session):
 
 
 def test_disabled_account_cannot_log_in(client, session):
-    user = make_user(session, "coordinator", username="old")
+    user = make_user("coordinator", username="old")
     user.is_enabled = False
     session.flush()
     assert log_in(client, "old").status_code == 401
 
 
 def test_password_is_hashed_with_scrypt(session):
-    user = make_user(session, "analyst", password="mật khẩu dài")
+    user = make_user("analyst", password="mật khẩu dài")
     assert user.password_hash.startswith("scrypt:")
     assert user.check_password("mật khẩu dài") and not user.check_password("mat khau dai")
 
@@ -155,7 +142,7 @@ def test_production_refuses_to_start_without_secret(monkeypatch):
 
 
 def test_csrf_is_enforced_on_login(client, session):
-    make_user(session, "analyst", username="hoa")
+    make_user("analyst", username="hoa")
     response = client.post("/login", data={"username": "hoa", "password": "correct horse battery"})
     assert response.status_code == 400
     assert re.search("Phiếu gửi lên chưa hợp lệ", response.get_data(as_text=True))
@@ -198,7 +185,7 @@ def test_first_admin_must_choose_a_password_before_any_staff_page(client, admin_
 
 
 def test_an_account_can_change_its_own_password_from_the_menu(client, session):
-    make_user(session, "analyst", username="hoa")
+    make_user("analyst", username="hoa")
     log_in(client, "hoa")
     home = client.get("/staff/").get_data(as_text=True)
     assert 'href="/account/password"' in home

@@ -25,8 +25,7 @@ from survey_app.models import (
     Site,
 )
 from survey_app.services.campaigns import read_volume_rows
-from tests.helpers import answer_at_counter, counter_path, hidden_fields
-from tests.test_auth import log_in, make_user
+from tests.helpers import answer_at_counter, counter_path, hidden_fields, log_in, make_user
 
 ITEMS = load_standard().item_ids()
 VOLUMES = {("stp-01", "ly_lich_tu_phap"): 2400, ("xa-a-01", "ho_tich"): 40, ("xa-a-01", "chung_thuc"): 1300,
@@ -51,12 +50,10 @@ def org(session):
 
 
 @pytest.fixture
-def coordinator(client, session):
+def coordinator(coordinator):
     """A logged-in coordinator whose pages are in English."""
-    make_user(session, "coordinator", username="lan")
-    assert log_in(client, "lan").status_code == 302
-    assert client.get("/campaigns/?lang=en").status_code == 200
-    return client
+    assert coordinator.get("/campaigns/?lang=en").status_code == 200
+    return coordinator
 
 
 def page(client, url: str) -> str:
@@ -473,11 +470,11 @@ def test_progress_counts_by_stratum_field_and_day(coordinator, org):
 
 
 def test_other_roles_and_unknown_campaigns(client, session, org):
-    make_user(session, "analyst", username="an")
+    make_user("analyst", username="an")
     log_in(client, "an")
     assert client.get("/campaigns/").status_code == 403
     client.post("/logout", data=hidden_fields(client.get("/staff/").get_data(as_text=True)))
-    make_user(session, "coordinator", username="lan")
+    make_user("coordinator", username="lan")
     log_in(client, "lan")
     assert client.get("/campaigns/nope").status_code == 404
     assert client.get("/campaigns/nope/progress.json").status_code == 404

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from survey_app.models import AuditEvent, Response
 from tests.helpers import answer_at_counter, token_for
-from tests.test_auth import log_in, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +26,7 @@ def rows_of(response) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def collected(client, demo, session):
+def collected(client, auth, demo, session):
     """Six responses at two counters, one of them flagged; then an analyst logs in."""
     campaign, tokens = demo
     for value in (5, 4, 2):
@@ -37,8 +36,7 @@ def collected(client, demo, session):
     flagged = session.scalars(sa.select(Response).order_by(Response.id)).first()
     flagged.status = "flagged"
     session.flush()
-    make_user(session, "analyst", username="minh")
-    assert log_in(client, "minh").status_code == 302
+    auth.login("analyst", "minh")
     return campaign
 
 
