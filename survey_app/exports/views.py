@@ -13,6 +13,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditEvent, Campaign, Role
 from survey_app.services.export import ExportFile, responses_file, volumes_file
 from survey_app.services.progress import counts_by_campaign
+from survey_app.sqlite import writes
 from survey_app.staff.views import add_menu_entry
 
 add_menu_entry("exports.list_exports", _l("Data exports"), Role.COORDINATOR, Role.ANALYST)
@@ -45,6 +46,7 @@ def list_exports():
 
 
 @bp.get("/<code>/responses.csv")
+@writes
 def download_responses(code: str):
     """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
     campaign = _campaign(code)
@@ -52,6 +54,7 @@ def download_responses(code: str):
 
 
 @bp.get("/<code>/volumes.csv")
+@writes
 def download_volumes(code: str):
     """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
     campaign = _campaign(code)
