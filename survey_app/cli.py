@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Campaign, ServiceField, Site, Stratum
+from survey_app.models import Campaign, ServiceField, Site, Stratum
+from survey_app.services import audit
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
@@ -61,8 +62,7 @@ def reset_password_command(username: str) -> None:
     user.set_password(password)
     user.must_change_password = True
     user.is_enabled = True
-    db.session.add(AuditEvent(actor="cli", action="reset_password", target=f"user:{user.id}",
-                              details={"username": user.username}))
+    audit.record("cli", "reset_password", f"user:{user.id}", username=user.username)
     db.session.commit()
     click.echo("new password, shown only once (to be changed at the next login):")
     click.echo(f"  username: {user.username}  password: {password}")
@@ -151,8 +151,8 @@ def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
     out_path.write_bytes(posters_pdf(contents, size, title=campaign.name))
     for token, content in zip(tokens, contents, strict=True):
         click.echo(f"counter {token.site.code} {token.field.code if token.field else '-'} {content.url}")
-    db.session.add(AuditEvent(actor="cli", action="posters", target=f"campaign:{campaign.code}",
-                              details={"size": size, "format": "pdf", "counters": [t.id for t in tokens]}))
+    audit.record("cli", "posters", f"campaign:{campaign.code}", size=size, format="pdf",
+                 counters=[t.id for t in tokens])
     db.session.commit()
     click.echo(f"{len(tokens)} posters ({size}) written to {out_path}", err=True)
 
@@ -174,8 +174,8 @@ def export_command(campaign_code: str, out_path: Path | None, volumes: bool) -> 
     else:
         with out_path.open("w", encoding="utf-8", newline="") as out:
             count = write_export(campaign, out, volumes=volumes)
-    db.session.add(AuditEvent(actor="cli", action="export", target=f"campaign:{campaign.code}",
-                              details={"rows": count, "format": "csv", "data": "volumes" if volumes else "responses"}))
+    audit.record("cli", "export", f"campaign:{campaign.code}", rows=count, format="csv",
+                 data="volumes" if volumes else "responses")
     db.session.commit()
     if out_path is not None:
         what = "strata" if volumes else "responses"

@@ -1,17 +1,10 @@
-"""Small helpers shared by the admin views: the audit trail and unique codes."""
+"""Small helpers shared by the admin views: unique codes and what an edit changed."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_login import current_user
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent
-
-
-def audit(action: str, target: str, **details) -> None:
-    """Record ``action`` by the logged-in admin on ``target`` (``kind:id``); never pass secrets in details."""
-    db.session.add(AuditEvent(actor=current_user.username, action=action, target=target, details=details))
 
 
 def code_taken(model, code: str, own_id: int | None = None) -> bool:

@@ -16,10 +16,10 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey_app.admin import bp
-from survey_app.admin.common import audit
 from survey_app.admin.forms import KIND_LABELS, ImportForm
 from survey_app.extensions import db
 from survey_app.models import Role, ServiceField
+from survey_app.services import audit
 from survey_app.services.orgs import AGENCY_COLUMNS, MAX_UPLOAD_BYTES, SITE_COLUMNS, import_csv
 
 IMPORT_ENDPOINTS = {"admin.import_agencies": "agencies", "admin.import_sites": "sites"}
@@ -67,8 +67,8 @@ def _import(kind: str):
         upload = form.file.data
         summary, errors = import_csv(upload.read(MAX_UPLOAD_BYTES + 1), kind)
         if summary is not None:
-            audit(f"import_{kind}", kind, filename=upload.filename or "", created=summary.created,
-                  updated=summary.updated, unchanged=len(summary.unchanged))
+            audit.record(current_user.username, f"import_{kind}", kind, filename=upload.filename or "",
+                         created=summary.created, updated=summary.updated, unchanged=len(summary.unchanged))
             db.session.commit()
             flash(_("Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
                     created=len(summary.created), updated=len(summary.updated),

@@ -10,14 +10,16 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.common import audit, changes_of, code_taken
+from survey_app.admin.common import changes_of, code_taken
 from survey_app.admin.forms import KIND_LABELS, AgencyForm, ServiceFieldForm, SiteForm
 from survey_app.extensions import db
 from survey_app.models import Agency, ServiceField, Site
+from survey_app.services import audit
 
 KIND_OF = {Agency: "agency", Site: "site", ServiceField: "field"}
 
@@ -54,7 +56,8 @@ def _save(form, record, action: str, **values) -> bool:
         form.code.errors.append(_duplicate_message(values["code"]))
         return False
     if changes:
-        audit(action, f"{KIND_OF[model]}:{record.id}", code=record.code, changes=_jsonable(changes))
+        audit.record(current_user.username, action, f"{KIND_OF[model]}:{record.id}", code=record.code,
+                     changes=_jsonable(changes))
     db.session.commit()
     return True
 
@@ -74,7 +77,7 @@ def _set_active(model, record_id: int, active: bool):
     if record.is_active != active:
         record.is_active = active
         action = ("reactivate_" if active else "deactivate_") + KIND_OF[model]
-        audit(action, f"{KIND_OF[model]}:{record.id}", code=record.code)
+        audit.record(current_user.username, action, f"{KIND_OF[model]}:{record.id}", code=record.code)
         db.session.commit()
         flash(_("%(code)s reactivated.", code=record.code) if active else _("%(code)s deactivated.", code=record.code))
     return record

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.admin import bp
-from survey_app.admin.common import audit
 from survey_app.admin.forms import ROLE_LABELS, PasswordResetForm, RoleForm, UserCreateForm
 from survey_app.extensions import db
 from survey_app.models import Role, User
+from survey_app.services import audit
 from survey_app.services.setup import generated_password
 
 
@@ -67,7 +67,7 @@ def create_user():
             user.set_password(password)
             db.session.add(user)
             db.session.flush()
-            audit("create_user", f"user:{user.id}", username=username, role=user.role)
+            audit.record(current_user.username, "create_user", f"user:{user.id}", username=username, role=user.role)
             db.session.commit()
             if form.password.data:
                 flash(_("Account %(username)s created.", username=username))
@@ -100,7 +100,8 @@ def change_role(user_id: int):
         flash(_("%(username)s is the last enabled administrator and must stay one.", username=user.username),
               "error")
         return redirect(url_for("admin.show_user", user_id=user.id))
-    audit("change_role", f"user:{user.id}", username=user.username, role={"from": user.role, "to": new_role})
+    audit.record(current_user.username, "change_role", f"user:{user.id}", username=user.username,
+                 role={"from": user.role, "to": new_role})
     user.role = new_role
     db.session.commit()
     flash(_("%(username)s is now: %(role)s.", username=user.username, role=ROLE_LABELS[new_role]))
@@ -117,7 +118,7 @@ def reset_password(user_id: int):
     password = form.password.data or generated_password()
     user.set_password(password)
     user.must_change_password = user.id != current_user.id
-    audit("reset_password", f"user:{user.id}", username=user.username)
+    audit.record(current_user.username, "reset_password", f"user:{user.id}", username=user.username)
     db.session.commit()
     if form.password.data:
         flash(_("The password of %(username)s has been changed.", username=user.username))
@@ -138,7 +139,7 @@ def disable_user(user_id: int):
               "error")
     else:
         user.is_enabled = False
-        audit("disable_user", f"user:{user.id}", username=user.username)
+        audit.record(current_user.username, "disable_user", f"user:{user.id}", username=user.username)
         db.session.commit()
         flash(_("Account %(username)s disabled; it can no longer log in.", username=user.username))
     return redirect(url_for("admin.show_user", user_id=user.id))
@@ -150,7 +151,7 @@ def enable_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if not user.is_enabled:
         user.is_enabled = True
-        audit("enable_user", f"user:{user.id}", username=user.username)
+        audit.record(current_user.username, "enable_user", f"user:{user.id}", username=user.username)
         db.session.commit()
         flash(_("Account %(username)s enabled.", username=user.username))
     return redirect(url_for("admin.show_user", user_id=user.id))

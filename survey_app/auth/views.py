@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from survey_app.admin.forms import PASSWORD_MIN
 from survey_app.auth import bp
 from survey_app.extensions import db, limiter
-from survey_app.models import AuditEvent, User
+from survey_app.models import User
+from survey_app.services import audit
 
 
 class LoginForm(FlaskForm):
@@ -57,7 +58,7 @@ def login():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
         if user is not None and user.is_enabled and user.check_password(form.password.data):
             login_user(user)
-            db.session.add(AuditEvent(actor=user.username, action="login", target=f"user:{user.id}"))
+            audit.record(user.username, "login", f"user:{user.id}")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong username or password."))
@@ -87,8 +88,7 @@ def change_password():
         else:
             current_user.set_password(form.new.data)
             current_user.must_change_password = False
-            db.session.add(AuditEvent(actor=current_user.username, action="change_password",
-                                      target=f"user:{current_user.id}"))
+            audit.record(current_user.username, "change_password", f"user:{current_user.id}")
             db.session.commit()
             flash(_("Your password has been changed."))
             return redirect(_safe_next(request.args.get("next")))

@@ -10,7 +10,8 @@ from survey_app.campaigns import bp
 from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_campaign_error
 from survey_app.extensions import db
 from survey_app.models import Campaign, CounterToken
-from survey_app.services.campaigns import CampaignError, audit, ensure_counter_tokens, reissue_counter, revoke_counter
+from survey_app.services import audit
+from survey_app.services.campaigns import CampaignError, ensure_counter_tokens, reissue_counter, revoke_counter
 from survey_app.services.tokens import survey_url
 
 
@@ -46,7 +47,7 @@ def create_counters(code: str):
         abort(400)
     created = ensure_counter_tokens(campaign)
     if created:
-        audit(actor(), "counter_create", campaign, counters=[t.id for t in created])
+        audit.record(actor(), "counter_create", f"campaign:{campaign.code}", counters=[t.id for t in created])
     db.session.commit()
     flash(_("%(count)s counters created.", count=len(created)))
     return _back(code)

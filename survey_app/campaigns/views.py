@@ -13,9 +13,9 @@ from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_
 from survey_app.campaigns.forms import CampaignForm
 from survey_app.extensions import db
 from survey_app.models import Agency, Campaign, CampaignStatus, QuestionnaireVersion, Role
+from survey_app.services import audit
 from survey_app.services.campaigns import (
     CampaignError,
-    audit,
     change_status,
     code_problem,
     default_questionnaire,
@@ -108,7 +108,7 @@ def create_campaign():
         _save(form, campaign)
         db.session.add(campaign)
         set_strata(campaign, form.pairs)
-        audit(actor(), "campaign_create", campaign, strata=len(campaign.strata))
+        audit.record(actor(), "campaign_create", f"campaign:{campaign.code}", strata=len(campaign.strata))
         db.session.commit()
         flash(_("Campaign %(code)s created.", code=campaign.code))
         return redirect(url_for("campaigns.show_campaign", code=campaign.code), code=303)
@@ -128,7 +128,8 @@ def edit_campaign(code: str):
         try:
             _save(form, campaign)
             added, removed = set_strata(campaign, form.pairs)
-            audit(actor(), "campaign_edit", campaign, strata_added=added, strata_removed=removed)
+            audit.record(actor(), "campaign_edit", f"campaign:{campaign.code}", strata_added=added,
+                         strata_removed=removed)
             db.session.commit()
             flash(_("Campaign %(code)s saved.", code=campaign.code))
             return redirect(url_for("campaigns.show_campaign", code=campaign.code), code=303)

@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from survey_app.extensions import db
 from survey_app.kiosk.keys import display_url, kiosk_url
-from survey_app.models import AuditEvent, Campaign, CounterToken
+from survey_app.models import Campaign, CounterToken
 from survey_app.posters import bp
+from survey_app.services import audit
 from survey_app.services.posters import PAGE_SIZES_MM, campaign_tokens, poster_content, posters_pdf, render_poster
 from survey_app.services.rotating import rotate_seconds
 from survey_app.services.tokens import survey_url
@@ -37,8 +38,7 @@ def _page_size() -> str:
 
 
 def _audit(campaign: Campaign, **details) -> None:
-    db.session.add(AuditEvent(actor=current_user.username, action="posters", target=f"campaign:{campaign.code}",
-                              details=details))
+    audit.record(current_user.username, "posters", f"campaign:{campaign.code}", **details)
     db.session.commit()
 
 

@@ -30,7 +30,6 @@ from sqlalchemy.orm import selectinload
 from analysis.planning import allocate
 from survey_app.extensions import db
 from survey_app.models import (
-    AuditEvent,
     Campaign,
     CampaignStatus,
     CounterToken,
@@ -40,6 +39,7 @@ from survey_app.models import (
     Stratum,
 )
 from survey_app.models._time import utcnow
+from survey_app.services import audit
 from survey_app.services.progress import collected_by_stratum
 
 STANDARD_QUESTIONNAIRE_ID = "sipas-justice"
@@ -66,12 +66,6 @@ class CampaignError(ValueError):
     def __init__(self, *messages: LazyString | str):
         super().__init__(*messages)
         self.messages = list(messages)
-
-
-def audit(actor: str, action: str, campaign: Campaign, /, target: str | None = None, **details) -> None:
-    """Record ``action`` by ``actor`` on the campaign (or on ``target``, e.g. ``counter:12``)."""
-    db.session.add(AuditEvent(actor=actor, action=action, target=target or f"campaign:{campaign.code}",
-                              details=details))
 
 
 def find_campaign(code: str) -> Campaign | None:
@@ -207,7 +201,7 @@ def change_status(campaign: Campaign, new_status: str, actor: str) -> list[Count
             raise CampaignError(_l("Every counter of this campaign is revoked: reissue at least one "
                                    "on the Counters page first."))
     campaign.status = new_status
-    audit(actor, "campaign_status", campaign, **{"from": old, "to": new_status})
+    audit.record(actor, "campaign_status", f"campaign:{campaign.code}", **{"from": old, "to": new_status})
     db.session.flush()
     return created
 
@@ -217,7 +211,7 @@ def revoke_counter(token: CounterToken, actor: str) -> None:
     if token.is_revoked:
         raise CampaignError(_l("This counter is already revoked."))
     token.revoked_dt = utcnow()
-    audit(actor, "counter_revoke", token.campaign, target=f"counter:{token.id}", campaign=token.campaign.code)
+    audit.record(actor, "counter_revoke", f"counter:{token.id}", campaign=token.campaign.code)
     db.session.flush()
 
 
@@ -233,8 +227,7 @@ def reissue_counter(token: CounterToken, actor: str) -> CounterToken:
     new = CounterToken(campaign=token.campaign, site_id=token.site_id, field_id=token.field_id)
     db.session.add(new)
     db.session.flush()
-    audit(actor, "counter_reissue", token.campaign, target=f"counter:{token.id}", campaign=token.campaign.code,
-          new_counter=new.id)
+    audit.record(actor, "counter_reissue", f"counter:{token.id}", campaign=token.campaign.code, new_counter=new.id)
     return new
 
 
@@ -379,7 +372,8 @@ def import_volumes(campaign: Campaign, data: bytes, actor: str) -> VolumeImport:
             campaign.strata.append(Stratum(site=site, field=service_field, volume=volume))
             result.added.append(f"{site.code} × {service_field.code}")
     result.without_volume = sorted(f"{s.site.code} × {s.field.code}" for s in campaign.strata if s.volume is None)
-    audit(actor, "campaign_volumes", campaign, rows=len(rows), updated=result.updated, added=result.added)
+    audit.record(actor, "campaign_volumes", f"campaign:{campaign.code}", rows=len(rows), updated=result.updated,
+                 added=result.added)
     db.session.flush()
     return result
 
@@ -405,7 +399,8 @@ def apply_plan(campaign: Campaign, method: str, total: int, minimum: int, power:
     for stratum, quota in zip(strata, quotas, strict=True):
         stratum.quota = quota
     campaign.planned_total = total
-    audit(actor, "campaign_plan", campaign, method=method, total=total, minimum=minimum, power=power)
+    audit.record(actor, "campaign_plan", f"campaign:{campaign.code}", method=method, total=total, minimum=minimum,
+                 power=power)
     db.session.flush()
     return quotas
 
@@ -435,6 +430,7 @@ def set_quotas(campaign: Campaign, quotas: dict[int, int | None], actor: str) ->
             stratum.quota = quota
     if changed:
         campaign.planned_total = sum(s.quota or 0 for s in campaign.strata) or None
-        audit(actor, "campaign_quotas", campaign, changed=changed, total=campaign.planned_total)
+        audit.record(actor, "campaign_quotas", f"campaign:{campaign.code}", changed=changed,
+                     total=campaign.planned_total)
     db.session.flush()
     return {}
