@@ -53,7 +53,7 @@ def init_command(no_admin: bool) -> None:
 def reset_password_command(username: str) -> None:
     """Give USERNAME a new made-up password, printed once, to be changed at the next login."""
     from survey_app.models import User
-    from survey_app.services.setup import generated_password
+    from survey_app.services.passwords import generated_password
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:

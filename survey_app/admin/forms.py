@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from survey_app.models import Role
 from survey_app.services.orgs import code_problem
+from survey_app.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),
@@ -26,7 +27,6 @@ KIND_LABELS = {
     "other": _l("Other"),
 }
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]+")
-PASSWORD_MIN = 10
 
 
 def _strip(value):
@@ -55,7 +55,8 @@ def _role_field():
 
 def _password_field(label):
     return PasswordField(label, filters=[_strip], validators=[
-        Optional(), Length(min=PASSWORD_MIN, max=128, message=_l("A password has %(min)d to %(max)d characters."))])
+        Optional(),
+        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password has %(min)d to %(max)d characters."))])
 
 
 class UserCreateForm(FlaskForm):

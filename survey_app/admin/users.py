@@ -17,7 +17,7 @@ from survey_app.admin.forms import ROLE_LABELS, PasswordResetForm, RoleForm, Use
 from survey_app.extensions import db
 from survey_app.models import Role, User
 from survey_app.services import audit
-from survey_app.services.setup import generated_password
+from survey_app.services.passwords import generated_password
 
 
 def _show_password_once(user: User, password: str):

@@ -18,11 +18,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from survey_app.admin.forms import PASSWORD_MIN
 from survey_app.auth import bp
 from survey_app.extensions import db, limiter
 from survey_app.models import User
 from survey_app.services import audit
+from survey_app.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 
 
 class LoginForm(FlaskForm):
@@ -36,7 +36,7 @@ class PasswordChangeForm(FlaskForm):
                             validators=[DataRequired(message=_l("Enter your current password."))])
     new = PasswordField(_l("New password"), validators=[
         DataRequired(message=_l("Enter a new password.")),
-        Length(min=PASSWORD_MIN, max=128, message=_l("A password has %(min)d to %(max)d characters."))])
+        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password has %(min)d to %(max)d characters."))])
     confirm = PasswordField(_l("New password again"), validators=[
         EqualTo("new", message=_l("The two new passwords are not the same."))])
 

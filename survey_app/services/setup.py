@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 import sqlalchemy as sa
 
 from forms import STANDARD_QUESTIONNAIRE_PATH, Questionnaire, parse_questionnaire
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, Role, ServiceField, User
+from survey_app.services.passwords import generated_password
 
 JUSTICE_FIELDS = (
     ("ho_tich", "Hộ tịch", "Civil status"),
@@ -63,11 +62,6 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     if version.id not in _parsed:
         _parsed[version.id] = parse_questionnaire(version.source, version.key)
     return _parsed[version.id]
-
-
-def generated_password() -> str:
-    """A made-up password to hand over once; its owner must replace it at the next login."""
-    return secrets.token_urlsafe(12)
 
 
 def ensure_first_admin(username: str = "admin") -> str | None:
