@@ -87,7 +87,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # Deferred on SQLite (see survey_app/sqlite.py): an up-to-date database is checked without taking the
+    # write lock, so `sipas init` beside a running server (or inside a test's transaction) does not wait for it.
+    with connectable.connect().execution_options(sqlite_deferred=True) as connection:
         conf_args.setdefault("compare_type", True)
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")

@@ -10,14 +10,17 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import load_config
+from survey_app.http import HostCheck, SipasRequest
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the application; ``config`` overrides what the environment gives."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, config))
+    app.request_class = SipasRequest
+    app.wsgi_app = HostCheck(app.wsgi_app)
     proxies = app.config["SIPAS_PROXIES"]
-    if proxies:
+    if proxies:  # outside HostCheck, so a forwarded Host is checked too
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_blueprints(app)

@@ -53,7 +53,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     instance = Path(instance_path)
     development = env.get("SIPAS_ENV", "production") == "development"
     testing = bool(overrides.get("TESTING"))
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'sipas.db'}"
+    database_url = env.get("DATABASE_URL")
+    if not database_url:
+        # The embedded default, in production mode too: its folder must exist before SQLite opens the file.
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'sipas.db'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
@@ -85,7 +89,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "20 per minute;200 per hour"),
+        # When RATELIMIT_STORAGE_URI (Redis) is down, count in each process and log it, rather than fail.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "60 per minute;600 per hour"),
+        "SIPAS_COUNTER_LIMIT": env.get("SIPAS_COUNTER_LIMIT", "30 per minute;300 per hour"),
         "SIPAS_KIOSK_IDLE_SECONDS": _seconds(env, "SIPAS_KIOSK_IDLE_SECONDS", 60),
         "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
         "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),

@@ -13,7 +13,8 @@ transaction that may write begins with ``BEGIN IMMEDIATE`` and waits its turn
 for the write lock at the start, where waiting is safe. Only requests that
 merely read (GET, HEAD, OPTIONS) begin deferred, so downloads and pages do not
 queue behind each other; a GET view that writes (an audited download) says so
-with ``@writes``.
+with ``@writes``. A connection opened with ``execution_options(sqlite_deferred=True)``
+begins deferred whatever the request (the tests' outer transaction does).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _may_write() -> bool:
 @event.listens_for(Engine, "begin")
 def _on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+        deferred = connection.get_execution_options().get("sqlite_deferred", False) or not _may_write()
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def writes(view):

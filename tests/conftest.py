@@ -131,7 +131,8 @@ def session(app):
     commits to each other and vanish with the test.
     """
     with app.app_context():
-        connection = flask_db.engine.connect()
+        # Deferred, so a command that opens its own connection (migrations) can still write before the test does.
+        connection = flask_db.engine.connect().execution_options(sqlite_deferred=True)
         outer = connection.begin()
         original = flask_db.session
         # A plain Session: Flask-SQLAlchemy's own would pick the engine, not this connection.
