@@ -56,6 +56,9 @@ def build_survey_form(
     out_of_scale = gettext("Choose one of the five levels, or leave the question blank.")
 
     attrs: dict[str, object] = {
+        # The signed one-time nonce, bound to the counter, is this form's anti-forgery token: no session
+        # cookie is needed, so a citizen whose cookie is blocked or expired does not lose the answers.
+        "Meta": type("Meta", (), {"csrf": False}),
         "nonce": HiddenField(),
         "questionnaire": questionnaire,
         "lang": lang,

@@ -26,8 +26,23 @@ MESSAGES = {
 }
 
 
+NOT_SAVED = (_l("Your answers were not saved"),
+             _l("This survey stopped taking answers while you were filling it in: the counter's code was withdrawn "
+                "or the survey period has ended. Nothing was stored. Thank you for your time; please ask the staff "
+                "whether there is a current code."))
+
+
+def render_not_saved():
+    """The polite answer to a form sent to a counter that stopped taking answers while it was filled in."""
+    db.session.rollback()
+    title, body = NOT_SAVED
+    return render_template("error.html", title=title, body=body, status=410), 410
+
+
 def render_error(status: int, error: Exception | None = None):
     db.session.rollback()
+    if getattr(error, "response", None) is not None:
+        return error.response  # a response made for this refusal (a citizen's form, kept as sent)
     if status == 400 and error is not None:
         current_app.logger.warning("request refused: %s", getattr(error, "description", error))
     title, body = MESSAGES.get(status, MESSAGES[500])

@@ -264,17 +264,6 @@ def test_forged_or_foreign_nonce_stores_nothing(client, demo):
     assert count_rows(Response) == 0
 
 
-def test_post_without_csrf_token_is_refused_politely(client, demo):
-    _, tokens = demo
-    path = counter_path(token_for(tokens, "stp-01"))
-    form = open_form(client, path)
-    del form["csrf_token"]
-    page = client.post(path, data={**form, "received_result": "yes", **_answers(TC1=5)})
-    assert page.status_code == 400
-    assert "Phiếu gửi lên chưa hợp lệ" in page.get_data(as_text=True)
-    assert count_rows(Response) == 0
-
-
 def test_comment_length_is_limited_and_comment_optional(client, demo):
     _, tokens = demo
     path = counter_path(token_for(tokens, "stp-01"))

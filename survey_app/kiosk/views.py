@@ -15,17 +15,19 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import format_timedelta, get_locale
 
-from survey_app.extensions import db, limiter
+from survey_app.errors import render_not_saved
+from survey_app.extensions import csrf, db
 from survey_app.kiosk import bp
 from survey_app.kiosk.keys import resolve_display_key, resolve_kiosk_key
+from survey_app.limits import citizen_submit_limits
 from survey_app.models import CounterToken, Response, ResponseMode
-from survey_app.public.views import SurveyPage, blank_survey, receive_survey
 from survey_app.services.posters import counter_fields
 from survey_app.services.qr import qr_png
 from survey_app.services.rotating import rotate_seconds, rotating_survey_url, seconds_to_next_step, step_start
+from survey_app.services.survey import SurveyPage, blank_survey, held_survey, receive_survey
 from survey_app.services.tokens import TokenGone, TokenNotFound, read_response_reference, response_reference
 
 
@@ -36,10 +38,6 @@ def _device_token(resolve, key: str) -> CounterToken:
         abort(404)
     except TokenGone:
         abort(410)
-
-
-def _submit_limit() -> str:
-    return current_app.config["SIPAS_SUBMIT_LIMIT"]
 
 
 def _start_url(key: str) -> str:
@@ -62,20 +60,38 @@ def _thanks_seconds() -> int:
 def show_kiosk(key: str):
     """A blank survey form for the next citizen at the kiosk."""
     token = _device_token(resolve_kiosk_key, key)
-    return _render_form(key, token, blank_survey(token))
+    try:
+        return _render_form(key, token, blank_survey(token))
+    except TokenGone:
+        abort(410)
+
+
+def _too_many_sends(seconds: int):
+    """The kiosk's form as posted, answers kept, saying when it can be sent again."""
+    key = request.view_args["key"]
+    token = _device_token(resolve_kiosk_key, key)
+    page = held_survey(token, seconds)
+    return make_response(_render_form(key, token, page, 429))
 
 
 @bp.post("/k/<key>")
-@limiter.limit(_submit_limit)
+@csrf.exempt
+@citizen_submit_limits(_too_many_sends)
 def submit_kiosk(key: str):
     """Store the kiosk's answers once, as the citizen's QR page does, with mode ``kiosk``."""
-    token = _device_token(resolve_kiosk_key, key)
-    page = receive_survey(token, ResponseMode.KIOSK.value)
+    try:
+        token = resolve_kiosk_key(key)
+        page = receive_survey(token, ResponseMode.KIOSK.value)
+    except TokenNotFound:
+        abort(404)
+    except TokenGone:
+        return render_not_saved()
     if page.ineligible:
         return render_template("kiosk/ineligible.html", questionnaire=page.questionnaire,
                                start_url=_start_url(key), refresh_seconds=_thanks_seconds())
     if page.response is None:
         return _render_form(key, token, page, 422)
+    db.session.commit()
     return redirect(url_for("kiosk.show_thanks", key=key, ref=response_reference(page.response.id)), code=303)
 
 
