@@ -19,6 +19,7 @@ from survey_app.services import audit
 from survey_app.services.posters import PAGE_SIZES_MM, campaign_tokens, poster_content, posters_pdf, render_poster
 from survey_app.services.rotating import rotate_seconds
 from survey_app.services.tokens import survey_url
+from survey_app.sqlite import writes
 
 MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
 
@@ -51,6 +52,7 @@ def poster_filename(token: CounterToken, size: str, fmt: str) -> str:
 
 
 @bp.get("/<code>/posters.pdf")
+@writes
 def campaign_posters(code: str):
     """Every active counter's poster, one page each, in site order."""
     campaign = _campaign(code)
@@ -65,6 +67,7 @@ def campaign_posters(code: str):
 
 
 @bp.get("/<code>/counters/<int:token_id>/poster.<fmt>")
+@writes
 def counter_poster(code: str, token_id: int, fmt: str):
     """One counter's poster as PDF, PNG or SVG."""
     if fmt not in MIMETYPES:
