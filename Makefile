@@ -6,7 +6,10 @@ FLASK := SIPAS_ENV=development $(VENV)/bin/flask --app survey_app
 PO := $(wildcard survey_app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench setup init demo lint translations clean
+WORKERS ?= 4
+PORT ?= 5000
+
+.PHONY: run dev test bench setup init demo lint translations clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +30,15 @@ setup: $(VENV)/.installed-runtime translations
 init: setup
 	$(FLASK) sipas init
 
+# Served as in production (gunicorn, several workers) on the embedded SQLite default.
 run: init
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "SIPAS is served at http://127.0.0.1:$(PORT)/ (gunicorn, $(WORKERS) workers, SQLite instance/sipas.db); Ctrl-C stops it."
+	SIPAS_ENV=development $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+		--access-logfile - 'survey_app:create_app()'
+
+# A single reloading development server with the debugger, for working on the code.
+dev: init
+	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 demo: init
 	$(FLASK) sipas demo

@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from survey_app.exports import bp
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Campaign, Role
+from survey_app.models import Campaign, Role
+from survey_app.services import audit
 from survey_app.services.export import ExportFile, responses_file, volumes_file
 from survey_app.services.progress import counts_by_campaign
 from survey_app.sqlite import writes
@@ -29,8 +30,8 @@ def _download(campaign: Campaign, export: ExportFile) -> HttpResponse:
     ``export`` was read before the commit and holds no ORM state, so its rows
     stream in a session of their own after this request's session is gone.
     """
-    db.session.add(AuditEvent(actor=current_user.username, action="export", target=f"campaign:{campaign.code}",
-                              details={"rows": export.row_count, "format": "csv", "data": export.name}))
+    audit.record(current_user.username, "export", f"campaign:{campaign.code}",
+                 rows=export.row_count, format="csv", data=export.name)
     db.session.commit()
     response = HttpResponse(stream_with_context(export.chunks()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.extensions import db
-from survey_app.models import Answer, AuditEvent, CounterToken, Response, ResponseComment, ResponseStatus, Stratum
+from survey_app.models import Answer, CounterToken, Response, ResponseComment, ResponseStatus, Stratum
+from survey_app.services import audit
 
 
 @dataclass
@@ -65,7 +66,5 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
             raise
         return existing, False
     if submission.flags:
-        db.session.add(AuditEvent(actor="system", action="flag_response", target=f"response:{response.id}",
-                                  details={"reasons": dict(submission.flags)}))
-        db.session.flush()
+        audit.record("system", "flag_response", f"response:{response.id}", reasons=dict(submission.flags))
     return response, True
