@@ -91,10 +91,10 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.campaigns import bp as campaigns_bp
     from survey_app.exports import bp as exports_bp
     from survey_app.kiosk import bp as kiosk_bp
+    from survey_app.menu import staff_menu
     from survey_app.posters import bp as posters_bp
     from survey_app.public import bp as public_bp
     from survey_app.staff import bp as staff_bp
-    from survey_app.staff.views import staff_menu
 
     for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp):
         app.register_blueprint(blueprint)

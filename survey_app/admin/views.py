@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from survey_app.admin import bp, imports, organisations, users  # noqa: F401  (the modules register the routes)
-from survey_app.staff.views import add_menu_entry
+from survey_app.menu import add_menu_entry
 
 add_menu_entry("admin.list_agencies", _l("Agencies and counters"))
 add_menu_entry("admin.list_fields", _l("Service fields"))

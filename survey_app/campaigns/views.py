@@ -12,6 +12,7 @@ from survey_app.campaigns import bp
 from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_campaign_error
 from survey_app.campaigns.forms import CampaignForm
 from survey_app.extensions import db
+from survey_app.menu import add_menu_entry
 from survey_app.models import Agency, Campaign, CampaignStatus, QuestionnaireVersion, Role
 from survey_app.services import audit
 from survey_app.services.campaigns import (
@@ -25,7 +26,6 @@ from survey_app.services.campaigns import (
     site_cells,
 )
 from survey_app.services.progress import campaign_progress, counts_by_campaign
-from survey_app.staff.views import add_menu_entry
 
 add_menu_entry("campaigns.list_campaigns", _l("Campaigns"), Role.COORDINATOR)
 

@@ -10,12 +10,12 @@ from flask_login import current_user
 
 from survey_app.exports import bp
 from survey_app.extensions import db
+from survey_app.menu import add_menu_entry
 from survey_app.models import Campaign, Role
 from survey_app.services import audit
 from survey_app.services.export import ExportFile, responses_file, volumes_file
 from survey_app.services.progress import counts_by_campaign
 from survey_app.sqlite import writes
-from survey_app.staff.views import add_menu_entry
 
 add_menu_entry("exports.list_exports", _l("Data exports"), Role.COORDINATOR, Role.ANALYST)
 

@@ -1,33 +1,14 @@
-"""Staff home page and the role-aware menu."""
+"""Staff home page, the landing page after login."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask import render_template
 
 from survey_app.auth.guard import require_roles
 from survey_app.models import Role
 from survey_app.staff import bp
 
 require_roles(bp, Role.COORDINATOR, Role.ANALYST)
-
-MENU: list[tuple[str, object, frozenset[str]]] = [
-    ("staff.home", _l("Home"), frozenset({"admin", "coordinator", "analyst"})),
-]
-"""(endpoint, label, roles) entries; blueprints add theirs with ``add_menu_entry``."""
-
-
-def add_menu_entry(endpoint: str, label, *roles: Role) -> None:
-    MENU.append((endpoint, label, frozenset(r.value for r in roles) | {"admin"}))
-
-
-def staff_menu() -> list[tuple[str, object, frozenset[str]]]:
-    """The menu entries the current user may open (and that this app has)."""
-    if not current_user.is_authenticated:
-        return []
-    return [entry for entry in MENU
-            if current_user.role in entry[2] and entry[0] in current_app.view_functions]
 
 
 @bp.get("/")
