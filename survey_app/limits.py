@@ -32,14 +32,15 @@ def _counter_key() -> str:
 def citizen_submit_limits(refused: Callable[[int], Response]):
     """Decorate a survey's submit view with both limits.
 
-    ``refused(seconds)`` renders the posted form, answers kept, saying to send
-    again in ``seconds``; it is sent with status 429 and ``Retry-After``.
+    ``refused(seconds)`` answers the held send: the posted form with every
+    answer kept, saying to send again in ``seconds`` (status 429), or the page
+    saying the answers were not saved when the counter is gone meanwhile. It is
+    sent with ``Retry-After``.
     """
 
     def on_breach(limit: RequestLimit) -> Response:
         seconds = max(1, int(limit.reset_at - time.time()))
         response = refused(seconds)
-        response.status_code = 429
         response.headers["Retry-After"] = str(seconds)
         return response
 

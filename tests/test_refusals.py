@@ -113,6 +113,15 @@ def test_too_many_sends_from_one_address_keep_the_answers_and_say_how_long_to_wa
     assert "giây" in html, "says how long to wait"
     assert _send(app, paths["stp-01"], address="198.51.100.9").status_code == 303, "another address is not held"
     assert _stored(app) == 3
+    with app.app_context():
+        db.session.execute(sa.update(CounterToken).values(revoked_dt=datetime.now(UTC)))
+        db.session.commit()
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+        gone = client.post(paths["stp-01"], data=FILLED)
+        db.engine.dispose()
+    assert gone.status_code == 410, "held, and the counter is gone meanwhile: say it was not saved"
+    assert "Câu trả lời của ông/bà chưa được lưu" in gone.get_data(as_text=True)
 
 
 def test_one_counter_is_limited_across_addresses_and_other_counters_go_on(tmp_path):

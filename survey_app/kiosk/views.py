@@ -69,9 +69,11 @@ def show_kiosk(key: str):
 def _too_many_sends(seconds: int):
     """The kiosk's form as posted, answers kept, saying when it can be sent again."""
     key = request.view_args["key"]
-    token = _device_token(resolve_kiosk_key, key)
-    page = held_survey(token, seconds)
-    return make_response(_render_form(key, token, page, 429))
+    try:
+        token = resolve_kiosk_key(key)
+    except (TokenNotFound, TokenGone):
+        return make_response(render_not_saved())
+    return make_response(_render_form(key, token, held_survey(token, seconds), 429))
 
 
 @bp.post("/k/<key>")

@@ -62,9 +62,11 @@ def show_survey(token_text: str):
 def _too_many_sends(seconds: int):
     """The form as posted, answers kept, saying when it can be sent again."""
     token_text = request.view_args["token_text"]
-    token = _counter(token_text)
-    page = held_survey(token, seconds)
-    return make_response(_render(token, token_text, page, 429))
+    try:
+        token = resolve_counter_token(token_text)
+    except (TokenNotFound, TokenGone):
+        return make_response(render_not_saved())
+    return make_response(_render(token, token_text, held_survey(token, seconds), 429))
 
 
 @bp.post("/s/<token_text>")
