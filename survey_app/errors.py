@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Gone
 
 from survey_app.extensions import db
 
@@ -32,6 +33,10 @@ NOT_SAVED = (_l("Your answers were not saved"),
                 "whether there is a current code."))
 
 
+class AnswersNotSaved(Gone):
+    """A citizen's form sent to a counter that stopped taking answers while it was filled in."""
+
+
 def render_not_saved():
     """The polite answer to a form sent to a counter that stopped taking answers while it was filled in."""
     db.session.rollback()
@@ -53,3 +58,4 @@ def register(app: Flask) -> None:
     for status in MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render_error(status, error))
     app.register_error_handler(CSRFError, lambda error: render_error(400, error))
+    app.register_error_handler(AnswersNotSaved, lambda error: render_not_saved())

@@ -15,19 +15,18 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import format_timedelta, get_locale
 
-from survey_app.errors import render_not_saved
 from survey_app.extensions import csrf, db
 from survey_app.kiosk import bp
 from survey_app.kiosk.keys import resolve_display_key, resolve_kiosk_key
-from survey_app.limits import citizen_submit_limits
 from survey_app.models import CounterToken, Response, ResponseMode
+from survey_app.sending import citizen_submit_limits, posted_survey
 from survey_app.services.posters import counter_fields
 from survey_app.services.qr import qr_png
 from survey_app.services.rotating import rotate_seconds, rotating_survey_url, seconds_to_next_step, step_start
-from survey_app.services.survey import SurveyPage, blank_survey, held_survey, receive_survey
+from survey_app.services.survey import SurveyPage, blank_survey
 from survey_app.services.tokens import TokenGone, TokenNotFound, read_response_reference, response_reference
 
 
@@ -66,28 +65,12 @@ def show_kiosk(key: str):
         abort(410)
 
 
-def _too_many_sends(seconds: int):
-    """The kiosk's form as posted, answers kept, saying when it can be sent again."""
-    key = request.view_args["key"]
-    try:
-        token = resolve_kiosk_key(key)
-    except (TokenNotFound, TokenGone):
-        return make_response(render_not_saved())
-    return make_response(_render_form(key, token, held_survey(token, seconds), 429))
-
-
 @bp.post("/k/<key>")
 @csrf.exempt
-@citizen_submit_limits(_too_many_sends)
+@citizen_submit_limits(resolve_kiosk_key, _render_form)
 def submit_kiosk(key: str):
     """Store the kiosk's answers once, as the citizen's QR page does, with mode ``kiosk``."""
-    try:
-        token = resolve_kiosk_key(key)
-        page = receive_survey(token, ResponseMode.KIOSK.value)
-    except TokenNotFound:
-        abort(404)
-    except TokenGone:
-        return render_not_saved()
+    token, page = posted_survey(resolve_kiosk_key, key, ResponseMode.KIOSK.value)
     if page.ineligible:
         return render_template("kiosk/ineligible.html", questionnaire=page.questionnaire,
                                start_url=_start_url(key), refresh_seconds=_thanks_seconds())

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 
-from survey_app.errors import render_not_saved
 from survey_app.extensions import csrf, db
-from survey_app.limits import citizen_submit_limits
 from survey_app.models import CounterToken, Response, ResponseMode
 from survey_app.public import bp
+from survey_app.sending import citizen_submit_limits, posted_survey
 from survey_app.services.rotating import STAMP_PARAM, clean_stamp
-from survey_app.services.survey import SurveyPage, blank_survey, held_survey, receive_survey, sent_survey
+from survey_app.services.survey import SurveyPage, blank_survey, sent_survey
 from survey_app.services.tokens import (
     TokenGone,
     TokenNotFound,
@@ -33,7 +32,7 @@ def _counter(token_text: str) -> CounterToken:
         abort(410)
 
 
-def _render(token: CounterToken, token_text: str, page: SurveyPage, status: int = 200):
+def _render(token_text: str, token: CounterToken, page: SurveyPage, status: int = 200):
     return render_template("public/survey.html", form=page.form, questionnaire=page.questionnaire, token=token,
                            token_text=token_text, strata=page.strata, problems=page.problems if status != 200 else [],
                            sent=page.response), status
@@ -56,35 +55,19 @@ def show_survey(token_text: str):
             page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
     except TokenGone:
         abort(410)
-    return _render(token, token_text, page)
-
-
-def _too_many_sends(seconds: int):
-    """The form as posted, answers kept, saying when it can be sent again."""
-    token_text = request.view_args["token_text"]
-    try:
-        token = resolve_counter_token(token_text)
-    except (TokenNotFound, TokenGone):
-        return make_response(render_not_saved())
-    return make_response(_render(token, token_text, held_survey(token, seconds), 429))
+    return _render(token_text, token, page)
 
 
 @bp.post("/s/<token_text>")
 @csrf.exempt
-@citizen_submit_limits(_too_many_sends)
+@citizen_submit_limits(resolve_counter_token, _render)
 def submit_survey(token_text: str):
-    try:
-        token = resolve_counter_token(token_text)
-        received = receive_survey(token, ResponseMode.QR.value)
-    except TokenNotFound:
-        abort(404)
-    except TokenGone:
-        return render_not_saved()
+    token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value)
     if received.ineligible:
         return render_template("public/ineligible.html", questionnaire=received.questionnaire, token=token,
                                token_text=token_text)
     if received.response is None:
-        return _render(token, token_text, received, 422)
+        return _render(token_text, token, received, 422)
     db.session.commit()
     thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text,
                                             ref=response_reference(received.response.id)), code=303))
