@@ -18,11 +18,13 @@ from typing import TextIO
 
 import numpy as np
 
-from analysis.csvio import InputError, read_responses, read_volumes
+from analysis.csvfile import InputError
+from analysis.csvio import read_responses
 from analysis.estimate import CI_METHODS, LONELY_CHOICES, LonelyStratumError
 from analysis.groups import BY_CHOICES, Report, check_settings, score
 from analysis.layout import Layout, layout_from_questionnaire
 from analysis.stats import stats_from_answers
+from analysis.volumes import read_volumes
 
 FORMATS = ("json", "csv", "table")
 EXIT_BAD_INPUT = 2
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command == "plan":
             from analysis.planning import run_plan
 
-            return run_plan(args, out)
+            return run_plan(args, out, err)
         return run_score(args, out, err)
     except InputError as exc:
         print(f"error: {exc}", file=err)

@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import math
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -36,6 +35,9 @@ from numbers import Integral
 from typing import Any, TextIO
 
 from scipy import stats
+
+from analysis.csvfile import CountError, InputError, parse_count
+from analysis.volumes import read_volumes
 
 METHODS = ("proportional", "equal", "neyman", "power", "min-proportional")
 """Allocation methods, in the order the comparison report shows them."""
@@ -370,56 +372,18 @@ def plan_report(
     return report
 
 
-class _InputError(ValueError):
-    """Bad VOLUMES.csv; the message names the file, the row and the problem."""
-
-
 def _read_volumes(path: str) -> list[dict[str, Any]]:
-    """Read site,field,volume rows (any column order, extra columns ignored).
+    """The strata of VOLUMES.csv as records ``{"site", "field", "volume"}``, in file order (InputError if bad)."""
+    volumes, _ = read_volumes(path)
+    return [{"site": site, "field": field, "volume": volume} for (site, field), volume in volumes.items()]
 
-    Rows are numbered as in a spreadsheet: the header is row 1.
-    """
+
+def _count_argument(text: str) -> int:
+    """``--total 1.200`` reads as 1200, as a volume does."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise _InputError(f"{path}: the file is empty; expected columns site,field,volume")
-            names = [h.strip().lower() for h in header]
-            missing = [c for c in ("site", "field", "volume") if c not in names]
-            if missing:
-                raise _InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            col = {c: names.index(c) for c in ("site", "field", "volume")}
-            records: list[dict[str, Any]] = []
-            first_row: dict[tuple[str, str], int] = {}
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                cells = {c: (row[i].strip() if i < len(row) else "") for c, i in col.items()}
-                for c in ("site", "field"):
-                    if not cells[c]:
-                        raise _InputError(f"{path}:{line}: empty {c}")
-                raw = cells["volume"]
-                if not re.fullmatch(r"-?[0-9]+", raw):
-                    raise _InputError(f"{path}:{line}: volume {raw!r} is not a whole number")
-                volume = int(raw)
-                if volume < 0:
-                    raise _InputError(f"{path}:{line}: volume {volume} is negative")
-                key = (cells["site"], cells["field"])
-                if key in first_row:
-                    raise _InputError(f"{path}:{line}: site {key[0]!r} × field {key[1]!r} repeats row {first_row[key]}")
-                first_row[key] = line
-                records.append({"site": key[0], "field": key[1], "volume": volume})
-    except OSError as exc:
-        raise _InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise _InputError(f"{path}: not UTF-8 text; save the sheet as CSV UTF-8") from None
-    except csv.Error as exc:
-        raise _InputError(f"{path}: not a readable CSV file ({exc})") from None
-    if not records:
-        raise _InputError(f"{path}: no strata; expected one row per site × field")
-    return records
+        return parse_count(text)
+    except CountError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _percent(m: dict[str, Any]) -> str:
@@ -499,7 +463,8 @@ def _format_csv(report: dict[str, Any], out: TextIO) -> None:
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``python -m analysis plan`` to ``parser``."""
     parser.add_argument("volumes", metavar="VOLUMES.csv", help="service volumes: columns site,field,volume (any order)")
-    parser.add_argument("--total", type=int, required=True, help="forms to collect in the campaign, e.g. 270")
+    parser.add_argument("--total", type=_count_argument, required=True,
+                        help="forms to collect in the campaign, e.g. 270")
     parser.add_argument(
         "--method", choices=METHODS, default=None, help="allocation method (default: compare all side by side)"
     )
@@ -518,21 +483,24 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_plan(args: argparse.Namespace, out: TextIO) -> int:
+def run_plan(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run ``plan`` with parsed ``args``, writing the report to ``out``.
 
-    Returns 0, or 2 after one line on stderr naming the problem (file and
-    row for a bad VOLUMES.csv).
+    Returns 0, or 2 after one line on ``err`` (stderr by default) naming the
+    problem (file, row and column for a bad VOLUMES.csv).
     """
+    err = err or sys.stderr
     try:
         records = _read_volumes(args.volumes)
         methods = METHODS if args.method is None else (args.method,)
         report = plan_report(
             records, args.total, methods, minimum=args.minimum, power=args.power, level=args.level, margin=args.margin
         )
+    except InputError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
     except ValueError as exc:
-        prefix = "" if isinstance(exc, _InputError) else f"{args.volumes}: "
-        print(f"error: {prefix}{exc}", file=sys.stderr)
+        print(f"error: {args.volumes}: {exc}", file=err)
         return 2
     if args.format == "json":
         json.dump(report, out, ensure_ascii=False, indent=2)

@@ -4,20 +4,18 @@ Every function changes state, flushes and never commits: the view (or a CLI
 command) commits once. Changes a coordinator must be able to account for are
 written to the audit trail with the acting user's name.
 
-Service volumes come from a CSV file with columns ``site,field,volume``
-(UTF-8 with or without BOM, ``;`` ``,`` or tab between cells — whichever the
-header row uses most). The import is all or nothing: every problem of every
-row is reported, with row numbers as a spreadsheet shows them (the header is
-row 1), and nothing changes unless the whole file is right. A row naming a
-site × field that is not yet a stratum of the campaign adds that stratum when
-the campaign is still a draft and the site serves the field; otherwise it is
-an error.
+Service volumes come from a CSV file with columns ``site,field,volume``, read
+by ``analysis.volumes`` exactly as ``python -m analysis plan`` and ``score
+--volumes`` read it (``;`` ``,`` or tab, BOM or not, ``1.200`` is 1200). The
+import is all or nothing: every problem of every row is reported, with row
+numbers as a spreadsheet shows them (the header is row 1), and nothing
+changes unless the whole file is right. A row naming a site × field that is
+not yet a stratum of the campaign adds that stratum when the campaign is
+still a draft and the site serves the field; otherwise it is an error.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from analysis.planning import allocate
+from analysis.volumes import VolumeRow, volume_rows
 from survey_app.extensions import db
 from survey_app.models import (
     Campaign,
@@ -40,14 +39,13 @@ from survey_app.models import (
 )
 from survey_app.models._time import utcnow
 from survey_app.services import audit
+from survey_app.services.csv_problems import Wording, describe
 from survey_app.services.progress import collected_by_stratum
 
 STANDARD_QUESTIONNAIRE_ID = "sipas-justice"
 CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 CODE_MAX = 64
 MAX_VOLUME_FILE_BYTES = 2 * 1024 * 1024
-VOLUME_COLUMNS = ("site", "field", "volume")
-DELIMITERS = (";", ",", "\t")
 TRANSITIONS = {
     (CampaignStatus.DRAFT.value, CampaignStatus.OPEN.value),
     (CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value),
@@ -246,16 +244,6 @@ class RowError:
         return str(_l("Row %(row)s: %(problem)s", row=self.row, problem=self.message))
 
 
-@dataclass(frozen=True)
-class VolumeRow:
-    """A well-formed row of the volumes file: its spreadsheet row number, codes and volume."""
-
-    number: int
-    site: str
-    field: str
-    volume: int
-
-
 @dataclass
 class VolumeImport:
     """The outcome of an import: problems (then nothing changed) or what changed."""
@@ -267,50 +255,25 @@ class VolumeImport:
     without_volume: list[str] = field(default_factory=list)
 
 
+VOLUME_WORDING: Wording = {
+    "empty": lambda p: _l("The file is empty. Expected the columns site, field, volume."),
+    "no_rows": lambda p: _l("The file has no data rows: one row per site × field is expected."),
+    "missing_columns": lambda p: _l("missing column(s): %(columns)s. Expected site, field, volume.",
+                                    columns=p.value),
+    "empty_cell": lambda p: {"site": _l("the site code is empty."), "field": _l("the field code is empty.")}.get(
+        p.column, _l("the volume is empty.")),
+    "not_whole": lambda p: _l("the volume “%(value)s” is not a whole number (write 1200, 1.200 or 1 200).",
+                              value=p.value),
+    "negative": lambda p: _l("the volume %(value)s is negative.", value=p.value),
+    "repeated_stratum": lambda p: _l("%(site)s × %(field)s is already in row %(first)s.", **p.params),
+}
+"""How the volumes page words the reader's problems (the columns it names are this file's)."""
+
+
 def read_volume_rows(data: bytes) -> tuple[list[VolumeRow], list[RowError]]:
-    """Parse the file into rows with a whole, non-negative volume; return (rows, problems)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(None, _l("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))]
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    if not header_line:
-        return [], [RowError(None, _l("The file is empty. Expected the columns site, field, volume."))]
-    delimiter = max(DELIMITERS, key=header_line.count)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        return [], [RowError(None, _l("This is not a readable CSV file."))]
-    while records and not any(cell.strip() for cell in records[0]):
-        records.pop(0)  # blank lines above the header
-    names = [cell.strip().lower() for cell in records[0]]
-    missing = [c for c in VOLUME_COLUMNS if c not in names]
-    if missing:
-        return [], [RowError(1, _l("missing column(s): %(columns)s. Expected site, field, volume.",
-                                   columns=", ".join(missing)))]
-    column = {c: names.index(c) for c in VOLUME_COLUMNS}
-    rows, errors = [], []
-    for number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        cells = {c: record[i].strip() if i < len(record) else "" for c, i in column.items()}
-        problems = []
-        if not cells["site"]:
-            problems.append(_l("the site code is empty."))
-        if not cells["field"]:
-            problems.append(_l("the field code is empty."))
-        raw = cells["volume"]
-        if not re.fullmatch(r"[+-]?[0-9]+", raw):
-            problems.append(_l("the volume “%(value)s” is not a whole number (write it without "
-                               "separators, e.g. 1200).", value=raw))
-        elif int(raw) < 0:
-            problems.append(_l("the volume %(value)s is negative.", value=raw))
-        errors += [RowError(number, p) for p in problems]
-        if not problems:
-            rows.append(VolumeRow(number, cells["site"].lower(), cells["field"].lower(), int(raw)))
-    if not rows and not errors:
-        errors.append(RowError(None, _l("The file has no data rows: one row per site × field is expected.")))
-    return rows, errors
+    """The file's well-formed rows (codes lower-cased) and every problem of the others, in the reader's language."""
+    rows, problems = volume_rows(data, "volumes.csv", fold_case=True)
+    return rows, [RowError(p.row, describe(p, VOLUME_WORDING)) for p in problems]
 
 
 def import_volumes(campaign: Campaign, data: bytes, actor: str) -> VolumeImport:
@@ -322,15 +285,8 @@ def import_volumes(campaign: Campaign, data: bytes, actor: str) -> VolumeImport:
         sa.select(ServiceField).where(ServiceField.code.in_({r.field for r in rows})))}
     strata = {(s.site_id, s.field_id): s for s in campaign.strata}
     collected = collected_by_stratum(campaign.id)
-    first_row: dict[tuple[str, str], int] = {}
     changes: list[tuple[Stratum | tuple[Site, ServiceField], int]] = []
     for row in rows:
-        key = (row.site, row.field)
-        if key in first_row:
-            result.errors.append(RowError(row.number, _l("%(site)s × %(field)s is already in row %(first)s.",
-                                                         site=row.site, field=row.field, first=first_row[key])))
-            continue
-        first_row[key] = row.number
         site, service_field = sites.get(row.site), fields.get(row.field)
         if site is None:
             result.errors.append(RowError(row.number, _l("unknown site “%(code)s”.", code=row.site)))

@@ -1,7 +1,9 @@
 """Agencies (đơn vị) and sites (điểm tiếp nhận) from CSV files, all or nothing.
 
 An import is three steps, each usable without HTTP: ``read_csv`` turns the
-uploaded bytes into numbered rows (Excel's row numbers: the header is row 1),
+uploaded bytes into numbered rows (Excel's row numbers: the header is row 1)
+by the rules of the one CSV reader, ``analysis.csvfile`` (UTF-8 or UTF-16,
+``,`` ``;`` or tab),
 ``validate_*_rows`` returns every problem of every row, and ``apply_*_rows``
 creates new records and updates existing ones by code. Nothing is applied when
 any row has a problem. The functions flush and never commit; the caller
@@ -10,8 +12,6 @@ commits once.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,14 +20,15 @@ import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from analysis.csvfile import CsvProblem, InputError, column_key, read_table
 from survey_app.extensions import db
 from survey_app.models import Agency, ServiceField, Site
 from survey_app.models.org import AGENCY_KINDS
+from survey_app.services.csv_problems import Wording, describe
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
 CODE_MAX = 64
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-DELIMITERS = (",", ";", "\t")
 FIELD_SEPARATORS = re.compile(r"[;|]")
 
 AGENCY_COLUMNS = {"code": 64, "name": 255, "kind": 32, "province": 128}
@@ -83,25 +84,15 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _decode(data: bytes) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
+ORG_WORDING: Wording = {
+    "too_many_cells": lambda p: _l("more cells than columns. If a cell contains the delimiter, put it in quotes, "
+                                   "or separate fields with |."),
+}
+"""The import pages' own wording of the reader's problems (a ``fields`` cell may hold the delimiter)."""
 
 
-def _header(cells: list[str]) -> list[str]:
-    return [_clean(cell).lower() for cell in cells]
-
-
-def _pick_delimiter(text: str, columns: dict[str, int]) -> str:
-    """The delimiter whose reading of the first line names the most known columns (Excel may use ;)."""
-    first_line = text.split("\n", 1)[0]
-    scored = [(len(set(_header(next(csv.reader([first_line], delimiter=d), []))) & set(columns)), -i, d)
-              for i, d in enumerate(DELIMITERS)]
-    return max(scored)[2]
+def _error(problem: CsvProblem) -> RowError:
+    return RowError(problem.row, problem.kind, describe(problem, ORG_WORDING))
 
 
 def read_csv(data: bytes, columns: dict[str, int], required: tuple[str, ...]) -> tuple[list[Row], list[RowError]]:
@@ -112,51 +103,31 @@ def read_csv(data: bytes, columns: dict[str, int], required: tuple[str, ...]) ->
     if len(data) > MAX_UPLOAD_BYTES:
         return [], [RowError(None, "too_large", _l("The file is larger than %(size)s MB.",
                                                    size=MAX_UPLOAD_BYTES // (1024 * 1024)))]
-    text = _decode(data)
-    if text is None:
-        return [], [RowError(None, "encoding", _l(
-            "The file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”."))]
-    if not text.strip():
-        return [], [RowError(None, "empty", _l("The file is empty."))]
-    delimiter = _pick_delimiter(text, columns)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = _header(next(reader))
-    errors = []
-    missing = [name for name in required if name not in header]
-    if missing:
-        errors.append(RowError(1, "missing_columns", _l(
-            "the header lacks the columns %(missing)s (expected: %(expected)s).",
-            missing=", ".join(missing), expected=",".join(columns))))
-    unknown = [name for name in header if name and name not in columns]
-    if unknown:
-        errors.append(RowError(1, "unknown_columns", _l(
-            "unknown columns %(unknown)s (expected: %(expected)s).",
-            unknown=", ".join(unknown), expected=",".join(columns))))
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    if repeated:
-        errors.append(RowError(1, "repeated_columns", _l("the columns %(names)s appear twice.",
-                                                         names=", ".join(repeated))))
-    if errors:
-        return [], errors
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        cells = [_clean(cell) for cell in cells]
-        if not any(cells):
-            continue
-        if len(cells) > len(header) and any(cells[len(header):]):
-            errors.append(RowError(number, "too_many_cells", _l(
-                "more cells than columns. If a cell contains the delimiter, put it in quotes, "
-                "or separate fields with |.")))
-            continue
-        values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
-        for name, value in values.items():
-            if len(value) > columns[name]:
-                errors.append(RowError(number, "too_long", _l(
-                    "the column %(column)s has more than %(limit)s characters.", column=name,
-                    limit=columns[name])))
-        rows.append(Row(number, values))
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    try:
+        table = read_table(data, "upload.csv")
+        problems = table.check_columns(required, known=columns, expected=",".join(columns))
+        if problems:
+            return [], [_error(p) for p in problems]
+        names = [column_key(name) for name in table.header]
+        for record in table.records():
+            wrong = table.width_problem(record)
+            if wrong is not None:
+                errors.append(_error(wrong))
+                continue
+            cells = [_clean(cell) for cell in record.cells]
+            values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names) if name}
+            for name, value in values.items():
+                if len(value) > columns[name]:
+                    errors.append(RowError(record.number, "too_long", _l(
+                        "the column %(column)s has more than %(limit)s characters.", column=name,
+                        limit=columns[name])))
+            rows.append(Row(record.number, values))
+    except InputError as exc:
+        return [], [_error(p) for p in exc.problems]
     if not rows and not errors:
-        errors.append(RowError(None, "no_rows", _l("The file has a header but no data rows.")))
+        errors.append(_error(CsvProblem(table.file, "no_rows", "no data rows")))
     return rows, errors
 
 

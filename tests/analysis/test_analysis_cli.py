@@ -170,7 +170,7 @@ def test_missing_item_column(files):
     responses, volumes = files
     rewrite(responses, lambda rows: [r[:-3] + r[-2:] for r in rows])  # drop PA3 (before OVERALL, comment)
     message = bad("score", responses, "--volumes", volumes)
-    assert "RESPONSES.csv" in message and "line 1" in message and "'PA3' is missing" in message
+    assert "RESPONSES.csv: row 1: missing column(s) PA3" in message
 
 
 def test_unknown_item_column(files):
@@ -189,7 +189,7 @@ def test_value_outside_the_scale(files, value):
         return rows
     rewrite(responses, change)
     message = bad("score", responses, "--volumes", volumes)
-    assert f"RESPONSES.csv: line 6, column CC2: {value!r} is not an answer" in message
+    assert f"RESPONSES.csv: row 6, column CC2: {value!r} is not an answer" in message
 
 
 def test_stratum_without_volume(files):
@@ -215,7 +215,7 @@ def test_volume_smaller_than_responses(files):
 def test_bad_volume_value(files):
     responses, volumes = files
     rewrite(volumes, lambda rows: [rows[0], [*rows[1][:2], "many"], *rows[2:]])
-    assert "VOLUMES.csv: line 2, column volume: 'many' is not a whole number" in bad(
+    assert "VOLUMES.csv: row 2, column volume: 'many' is not a whole number" in bad(
         "score", responses, "--volumes", volumes)
 
 
@@ -231,7 +231,7 @@ def test_empty_and_header_only_files(files):
 def test_ragged_row(files):
     responses, volumes = files
     rewrite(responses, lambda rows: [*rows[:3], rows[3][:-2], *rows[4:]])
-    assert "RESPONSES.csv: line 4: 26 fields, but the header has 28" in bad("score", responses, "--volumes", volumes)
+    assert "RESPONSES.csv: row 4: 26 cells, but the header has 28" in bad("score", responses, "--volumes", volumes)
 
 
 def test_not_utf8(files):
@@ -276,4 +276,5 @@ def test_module_entry_point_exits_2_without_traceback(files, tmp_path):
     done = subprocess.run([sys.executable, "-m", "analysis", "score", str(responses), "--volumes", str(volumes)],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"error: {volumes}: no volumes (the file has a header but no data rows)"
+    assert done.stderr.strip() == (f"error: {volumes}: no data rows (the file has a header only; one row per "
+                                   "site × field is expected)")

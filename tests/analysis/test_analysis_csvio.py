@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import fastcsv
-from analysis.csvio import InputError, _parse_slow, read_responses
+from analysis.csvfile import InputError, read_table
+from analysis.csvio import _parse_slow, read_responses
 
 ITEMS = ["TC1", "TC2", "CC1"]
 TEXT = st.lists(st.sampled_from(list("abc ,;\"'\nđăễ\r\t") + ["\r\n"]), max_size=12).map("".join)
@@ -52,7 +53,9 @@ def _both(data: bytes, columns: list[str], delimiter: str):
     keys = [columns.index("site"), columns.index("field")]
     campaign = columns.index("campaign") if "campaign" in columns else None
     fast = fastcsv.parse(data, delimiter, len(columns), items, keys, campaign)
-    slow = _parse_slow("R.csv", data.decode("utf-8-sig"), delimiter, columns, items, keys, campaign)
+    table = read_table(data, "R.csv")
+    assert table.delimiter == delimiter
+    slow = _parse_slow(table, items, keys, campaign)
     return fast, slow
 
 
@@ -108,22 +111,22 @@ def test_all_empty_rows_are_skipped_and_quoted_values_read(tmp_path):
     np.testing.assert_array_equal(responses.answers, [[4, 0, 5], [1, 2, 3]])
 
 
-def test_error_names_the_physical_line_after_a_multiline_comment(tmp_path):
+def test_error_names_the_spreadsheet_row_and_the_text_line_after_a_multiline_comment(tmp_path):
     path = tmp_path / "R.csv"
     path.write_text('site,field,comment,TC1,TC2,CC1\ns,f,"two\nlines",4,,5\ns,f,,4,9,5\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"R.csv: line 4, column TC2: '9' is not an answer"):
+    with pytest.raises(InputError, match=r"R.csv: row 3 \(line 4\), column TC2: '9' is not an answer"):
         read_responses(path, ITEMS)
 
 
 def test_empty_site_is_an_error(tmp_path):
     path = tmp_path / "R.csv"
     path.write_text("site,field,TC1,TC2,CC1\ns,f,4,,5\n,f,4,,5\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 3, column site: empty"):
+    with pytest.raises(InputError, match="row 3, column site: empty"):
         read_responses(path, ITEMS)
 
 
 def test_duplicate_column_is_an_error(tmp_path):
     path = tmp_path / "R.csv"
     path.write_text("site,field,TC1,TC2,CC1,TC1\ns,f,4,,5,4\n", encoding="utf-8")
-    with pytest.raises(InputError, match="column 'TC1' appears twice"):
+    with pytest.raises(InputError, match=r"row 1: column\(s\) 'TC1' appear twice"):
         read_responses(path, ITEMS)

@@ -331,18 +331,19 @@ def test_cli_reads_a_spreadsheet_export_with_bom_and_other_column_order(tmp_path
 @pytest.mark.parametrize(
     "content, argv, words",
     [
-        (None, [], "cannot read"),
-        ("site,volume\nxa_a,10\n", [], ":1: missing column(s) field"),
-        ("site,field,volume\nxa_a,ho_tich,10\nxa_b,ho_tich,1.200\n", [], ":3: volume '1.200'"),
-        ("site,field,volume\nxa_a,ho_tich,abc\n", [], ":2: volume 'abc' is not a whole number"),
-        ("site,field,volume\nxa_a,ho_tich,1_000\n", [], ":2: volume '1_000' is not a whole number"),
-        ("site,field,volume\nxa_a,,10\n", [], ":2: empty field"),
+        (None, [], ": file not found"),
+        ("site,volume\nxa_a,10\n", [], ": row 1: missing column(s) field"),
+        ("site,field,volume\nxa_a,ho_tich,10\nxa_b,ho_tich,1.5\n", [], ": row 3, column volume: '1.5' is not a whole"),
+        ("site,field,volume\nxa_a,ho_tich,abc\n", [], ": row 2, column volume: 'abc' is not a whole number"),
+        ("site,field,volume\nxa_a,ho_tich,1_000\n", [], ": row 2, column volume: '1_000' is not a whole number"),
+        ("site,field,volume\nxa_a,,10\n", [], ": row 2, column field: empty"),
         ("site,field,volume\nxa_a,ho_tich,10\n", ["--level", "95"], "confidence level"),
-        ("site,field,volume\nxa_a,ho_tich,-4\n", [], ":2: volume -4 is negative"),
-        ("site,field,volume\nxa_a,ho_tich,10\nxa_a,ho_tich,20\n", [], ":3: site 'xa_a' × field"),
+        ("site,field,volume\nxa_a,ho_tich,-4\n", [], ": row 2, column volume: -4 is negative"),
+        ("site,field,volume\nxa_a,ho_tich,10\nxa_a,ho_tich,20\n", [], ": row 3: site 'xa_a', field 'ho_tich' is "
+         "listed twice (first on row 2)"),
         ("site,field,volume\nxa_a,ho_tich,10\n", ["--total", "11"], "larger than the population"),
         ("site,field,volume\nxa_a,ho_tich,10\n", ["--total", "0"], "positive"),
-        ("site,field,volume\n", [], "no strata"),
+        ("site,field,volume\n", [], ": no data rows"),
         (
             "site,field,volume\nxa_a,ho_tich,10\nxa_b,ho_tich,10\n",
             ["--method", "min-proportional", "--min", "4", "--total", "6"],
