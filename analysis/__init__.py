@@ -15,12 +15,12 @@ agencies and sites) is read by ``analysis.csvfile``: ``read_table``,
 
 from analysis.cli import score_files
 from analysis.csvfile import CsvProblem, InputError, parse_count, read_table
-from analysis.csvio import read_responses
 from analysis.estimate import LonelyStratumError, StrataTable, estimate_group, estimate_groups
 from analysis.figures import Figure, GroupReport
 from analysis.groups import BY_CHOICES, Report, score
 from analysis.intervals import Flag
 from analysis.layout import Layout, LayoutElement, layout_from_questionnaire
+from analysis.responses import read_responses
 from analysis.stats import StratumStats, merge_stats, stats_from_answers, sufficient_sums
 from analysis.volumes import read_volumes, volume_rows
 

@@ -19,10 +19,10 @@ from typing import TextIO
 import numpy as np
 
 from analysis.csvfile import InputError
-from analysis.csvio import read_responses
 from analysis.estimate import CI_METHODS, LONELY_CHOICES, LonelyStratumError
 from analysis.groups import BY_CHOICES, Report, check_settings, score
 from analysis.layout import Layout, layout_from_questionnaire
+from analysis.responses import read_responses
 from analysis.stats import stats_from_answers
 from analysis.volumes import read_volumes
 
@@ -62,7 +62,7 @@ def build_parser(with_plan: bool = False) -> argparse.ArgumentParser:
     add_score_arguments(commands.add_parser("score", help="weighted indices, intervals and verdicts"))
     plan = commands.add_parser("plan", help="sample sizes and allocation of a campaign's forms")
     if with_plan:
-        from analysis.planning import add_plan_arguments
+        from analysis.plan_cli import add_plan_arguments
 
         add_plan_arguments(plan)
     return parser
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return int(exc.code or 0)
     try:
         if args.command == "plan":
-            from analysis.planning import run_plan
+            from analysis.plan_cli import run_plan
 
             return run_plan(args, out, err)
         return run_score(args, out, err)

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis import Layout, score, stats_from_answers  # noqa: E402
-from analysis.csvio import read_responses  # noqa: E402
+from analysis.responses import read_responses  # noqa: E402
 from analysis.volumes import read_volumes  # noqa: E402
 
 LAYOUT = Layout.of([

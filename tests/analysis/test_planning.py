@@ -11,13 +11,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from analysis.plan_cli import add_plan_arguments, run_plan
 from analysis.planning import (
     METHODS,
-    add_plan_arguments,
     allocate,
     expected_margin,
     plan_report,
-    run_plan,
     sample_size,
     slovin,
 )

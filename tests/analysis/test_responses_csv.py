@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from analysis import fastcsv
 from analysis.csvfile import InputError, read_table
-from analysis.csvio import _parse_slow, read_responses
+from analysis.responses import _parse_slow, read_responses
 
 ITEMS = ["TC1", "TC2", "CC1"]
 TEXT = st.lists(st.sampled_from(list("abc ,;\"'\nđăễ\r\t") + ["\r\n"]), max_size=12).map("".join)
