@@ -20,9 +20,8 @@ begins deferred whatever the request (the tests' outer transaction does).
 from __future__ import annotations
 
 import sqlite3
-from functools import wraps
 
-from flask import g, has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -43,10 +42,17 @@ def _on_connect(dbapi_connection, connection_record) -> None:
 
 
 def _may_write() -> bool:
-    """Whether the transaction about to begin may write: anything but a read-only request."""
+    """Whether the transaction about to begin may write: anything but a read-only request.
+
+    Decided from the matched view, not from what the view has run so far: the
+    login check before it already reads, in the same transaction.
+    """
     if not has_request_context():
         return True  # a CLI command or a script
-    return request.method not in READ_ONLY_METHODS or g.get("sqlite_writes", False)
+    if request.method not in READ_ONLY_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "sqlite_writes", False)
 
 
 @event.listens_for(Engine, "begin")
@@ -57,11 +63,6 @@ def _on_begin(connection) -> None:
 
 
 def writes(view):
-    """Mark a GET view that writes (an audit record), so its transaction takes the write lock first."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        g.sqlite_writes = True
-        return view(*args, **kwargs)
-
-    return wrapper
+    """Mark a GET view that writes (an audit record), so its request's transaction takes the write lock first."""
+    view.sqlite_writes = True
+    return view
