@@ -1,0 +1,184 @@
+"""Journey 3: every link on every staff page of each role opens, and every download is the file it says.
+
+Each role's browser starts from the page the login lands on and follows every
+same-origin ``<a href>`` breadth first (the citizen and device pages a staff
+page links to are opened, not crawled further). A page must answer 200 in
+the type its address promises; a download must be a file the program that
+opens it can read. Following links only reads: the data must be the same
+afterwards (downloads are audited by design, so the audit trail may grow).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from collections import deque
+from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import require_tool
+from tests.journeys.http import Browser, Page, read_page, survey_answers
+
+STAFF_AREAS = ("/staff/", "/admin/", "/campaigns/", "/exports/", "/account/")
+"""Pages whose links are followed; other same-origin pages (a counter's survey, a kiosk) are only opened."""
+NOT_FOLLOWED = ("/logout",)
+UTF8_BOM = b"\xef\xbb\xbf"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+RESPONSES_HEAD = ["response_id", "campaign", "site", "field"]
+VOLUMES_HEADER = ["site", "field", "volume"]
+COORDINATOR_FILES = {"responses.csv", "volumes.csv", "posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
+DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": {"responses.csv", "volumes.csv"}}
+"""The files each role must find a link to (so a crawl that finds nothing cannot pass)."""
+
+
+def _pdf_pages(body: bytes) -> int:
+    """Pages of a PDF as poppler's ``pdfinfo`` reads them (it refuses a broken file)."""
+    done = subprocess.run([require_tool("pdfinfo"), "-"], input=body, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return int(next(line.split()[1] for line in done.stdout.decode().splitlines() if line.startswith("Pages:")))
+
+
+def _csv_rows(page: Page) -> list[list[str]]:
+    assert page.body.startswith(UTF8_BOM), "no UTF-8 byte-order mark (Excel would garble Vietnamese)"
+    disposition = page.headers.get("Content-Disposition", "")
+    assert disposition.startswith("attachment") and ".csv" in disposition, disposition
+    return list(csv.reader(io.StringIO(page.body.decode("utf-8-sig"), newline="")))
+
+
+def _check_csv(page: Page, server) -> None:
+    rows = _csv_rows(page)
+    header, data = rows[0], rows[1:]
+    assert all(len(row) == len(header) for row in data), "rows with another number of cells than the header"
+    if page.url.split("?")[0].endswith("/volumes.csv"):
+        assert header == VOLUMES_HEADER, header
+        assert data and all(int(volume) > 0 for _, _, volume in data), data
+        assert len({(site, field) for site, field, _ in data}) == len(data), "a stratum twice"
+    else:
+        assert header[:4] == RESPONSES_HEAD, header
+        assert data, "no response in the export, though a citizen has answered"
+        assert {row[1] for row in data} <= {server.campaign}, "rows of another campaign"
+
+
+def _check_pdf(page: Page, server) -> None:
+    assert page.body.startswith(b"%PDF"), page.body[:16]
+    pages = _pdf_pages(page.body)
+    if urlsplit(page.url).path.endswith("/posters.pdf"):
+        assert pages == len(server.counters), f"{pages} pages for {len(server.counters)} counters"
+    else:
+        assert pages == 1, pages
+
+
+@functools.cache
+def _qr_codes(png: bytes) -> tuple[str, ...]:
+    """The texts of the QR codes in a PNG image (the same poster reached by two roles is decoded once)."""
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        return tuple(code.text for code in zxingcpp.read_barcodes(image))
+
+
+def _check_png(page: Page, server) -> None:
+    assert page.body.startswith(PNG_MAGIC), page.body[:16]
+    codes = _qr_codes(page.body)
+    # A poster or a counter display: its QR code opens a counter's survey on this site (a display's with a stamp).
+    assert [code for code in codes if code.split("?")[0] in {c.url for c in server.counters}], \
+        f"no counter's survey URL in the QR codes: {codes}"
+
+
+def _check_svg(page: Page, server) -> None:
+    root = ElementTree.fromstring(page.body)
+    assert root.tag.endswith("svg"), root.tag
+
+
+def _check_json(page: Page, server) -> None:
+    json.loads(page.body)
+
+
+def _check_html(page: Page, server) -> None:
+    language = parse_qs(urlsplit(page.url).query).get("lang", ["vi"])[0]  # Vietnamese unless asked otherwise
+    assert f'<html lang="{language}"' in page.text[:200], f"not in the language asked ({language})"
+
+
+CHECKS = {  # address ending → (type it must come in, what the file must be)
+    ".csv": ("text/csv", _check_csv),
+    ".pdf": ("application/pdf", _check_pdf),
+    ".png": ("image/png", _check_png),
+    ".svg": ("image/svg+xml", _check_svg),
+    ".json": ("application/json", _check_json),
+}
+
+
+def _problem(page: Page, server) -> str | None:
+    """What is wrong with a page reached by a link, as its user would see it; None when it is right."""
+    path = urlsplit(page.url).path
+    suffix = path[path.rfind("."):] if "." in path.rsplit("/", 1)[-1] else ""
+    media_type, check = CHECKS.get(suffix, ("text/html", _check_html))
+    if page.status != 200 or page.content_type != media_type:
+        return server.explain(page, f"200 {media_type}")
+    try:
+        check(page, server)
+    except AssertionError as error:
+        return f"{page.url} ({media_type}): {error}"
+    return None
+
+
+def _targets(page: Page, base_url: str, follow_links: bool) -> list[str]:
+    """Same-origin addresses of the page's images and (if ``follow_links``) links, without #fragment."""
+    origin = urlsplit(base_url)[:2]
+    found = []
+    read = read_page(page.text)
+    for href in [*read.images, *(read.links if follow_links else [])]:
+        url = urldefrag(urljoin(page.url, href)).url
+        parts = urlsplit(url)
+        if parts[:2] == origin and parts.path not in NOT_FOLLOWED:
+            found.append(url)
+    return found
+
+
+def crawl(browser: Browser, server) -> tuple[list[str], list[str]]:
+    """Open everything reachable by links from the landing page, breadth first; (addresses, problems).
+
+    A language link opens the page in English, checked like any other; the crawl then goes on in Vietnamese
+    (the page in English has the same links), so every staff page is opened once in each language.
+    """
+    start = browser.url("/staff/")
+    seen, queue = {start}, deque([start])
+    problems = []
+    while queue:
+        url = queue.popleft()
+        page = browser.get(url)
+        translated = "lang" in parse_qs(urlsplit(url).query)
+        if translated:
+            browser.forget_cookie("lang")
+        problem = _problem(page, server)
+        if problem:
+            problems.append(problem)
+        elif page.content_type == "text/html":
+            follow = urlsplit(page.url).path.startswith(STAFF_AREAS) and not translated
+            for target in _targets(page, server.base_url, follow):
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+    return sorted(seen), problems
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "analyst"])
+def test_every_link_of_the_staff_pages_opens(server, staff, role):
+    phone = server.browser()  # a citizen has answered, so the export has a row to write
+    sent = phone.post(server.counters[0].url, survey_answers(phone.get(server.counters[0].url).text))
+    assert sent.status == 303, server.explain(sent)
+    before = server.data_snapshot()
+
+    opened, problems = crawl(staff[role].browser, server)
+    assert not problems, f"{len(problems)} of {len(opened)} links fail for the {role}:\n" + "\n".join(problems)
+    reached = {urlsplit(url).path.rsplit("/", 1)[-1] for url in opened}
+    assert DOWNLOADS[role] <= reached, f"the {role} finds no link to {DOWNLOADS[role] - reached}"
+    after = server.data_snapshot()
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert not changed, f"following links changed {changed}: a GET that changes state"
