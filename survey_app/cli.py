@@ -30,7 +30,8 @@ def sipas() -> None:
 @with_appcontext
 def init_command(no_admin: bool) -> None:
     """Migrate the database, load fields and the standard questionnaire, create a first admin."""
-    from survey_app.services.setup import ensure_first_admin, ensure_justice_fields, ensure_standard_questionnaire
+    from survey_app.services.questionnaires import ensure_standard_questionnaire
+    from survey_app.services.seeding import ensure_first_admin, ensure_justice_fields
 
     upgrade()
     fields = ensure_justice_fields()
@@ -87,7 +88,9 @@ def demo_command() -> None:
 
 
 def _campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+    from survey_app.services.campaigns import find_campaign
+
+    campaign = find_campaign(code)
     if campaign is None:
         raise click.ClickException(f"no campaign with code '{code}'")
     return campaign
@@ -140,7 +143,8 @@ def qr_command(campaign_code: str, site_code: str, field_code: str | None, out_p
 @with_appcontext
 def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
     """Write the QR posters of a campaign's active counters to one PDF; print each counter's URL."""
-    from survey_app.services.posters import campaign_tokens, poster_content, posters_pdf
+    from survey_app.services.poster_render import posters_pdf
+    from survey_app.services.posters import campaign_tokens, poster_content
 
     campaign = _campaign(campaign_code)
     tokens = campaign_tokens(campaign)

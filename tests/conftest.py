@@ -24,7 +24,8 @@ from flask_sqlalchemy.session import _app_ctx_id
 from survey_app import create_app
 from survey_app.extensions import db as flask_db
 from survey_app.models import User
-from survey_app.services.setup import ensure_first_admin, ensure_justice_fields, ensure_standard_questionnaire
+from survey_app.services.questionnaires import ensure_standard_questionnaire
+from survey_app.services.seeding import ensure_first_admin, ensure_justice_fields
 from tests.helpers import hidden_fields, log_in, make_user
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 from survey_app.admin.users import _loses_last_admin
 from survey_app.extensions import db
 from survey_app.models import Agency, AuditEvent, ServiceField, Site, User
-from survey_app.services.orgs import (
+from survey_app.services.org_import import (
     AGENCY_COLUMNS,
     AGENCY_REQUIRED,
     MAX_UPLOAD_BYTES,

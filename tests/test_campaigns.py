@@ -24,7 +24,7 @@ from survey_app.models import (
     ServiceField,
     Site,
 )
-from survey_app.services.campaigns import read_volume_rows
+from survey_app.services.volumes import read_volume_rows
 from tests.helpers import answer_at_counter, counter_path, hidden_fields, log_in, make_user
 
 ITEMS = load_standard().item_ids()

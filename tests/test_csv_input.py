@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from analysis.cli import main as analysis_main
 from analysis.volumes import volume_rows
 from forms import STANDARD_QUESTIONNAIRE_PATH, load_questionnaire
-from survey_app.services.campaigns import read_volume_rows
+from survey_app.services.volumes import read_volume_rows
 from tests.helpers import hidden_fields
 
 SEMICOLONS = "\ufeffsite;field;volume\r\nstp-01;ly_lich_tu_phap;2.400\r\npcc1-01;cong_chung;5 200\r\n".encode()

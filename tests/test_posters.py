@@ -16,18 +16,17 @@ from PIL import Image, ImageDraw, ImageFont
 
 from survey_app.models import AuditEvent, Campaign
 from survey_app.services.demo import DEMO_SITES
-from survey_app.services.posters import (
+from survey_app.services.poster_layout import (
     FIELD_LABEL,
     FONT_FILES,
     HEADING,
     INSTRUCTIONS,
     PosterContent,
-    campaign_tokens,
     layout_poster,
-    poster_png,
-    poster_svg,
     text_width,
 )
+from survey_app.services.poster_render import poster_png, poster_svg
+from survey_app.services.posters import campaign_tokens
 from survey_app.services.tokens import survey_url
 from tests.conftest import require_tool
 from tests.helpers import log_in, make_user, token_for

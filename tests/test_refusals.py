@@ -18,7 +18,8 @@ from survey_app.config import load_config
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, ResponseComment
 from survey_app.services.demo import create_demo
-from survey_app.services.setup import ensure_justice_fields, ensure_standard_questionnaire
+from survey_app.services.questionnaires import ensure_standard_questionnaire
+from survey_app.services.seeding import ensure_justice_fields
 from tests.helpers import (
     checked_values,
     count_rows,

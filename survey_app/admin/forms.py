@@ -11,7 +11,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from survey_app.models import Role
-from survey_app.services.orgs import code_problem
+from survey_app.services.codes import code_problem
 from survey_app.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 
 ROLE_LABELS = {

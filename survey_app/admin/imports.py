@@ -20,7 +20,7 @@ from survey_app.admin.forms import KIND_LABELS, ImportForm
 from survey_app.extensions import db
 from survey_app.models import Role, ServiceField
 from survey_app.services import audit
-from survey_app.services.orgs import AGENCY_COLUMNS, MAX_UPLOAD_BYTES, SITE_COLUMNS, import_csv
+from survey_app.services.org_import import AGENCY_COLUMNS, MAX_UPLOAD_BYTES, SITE_COLUMNS, import_csv
 
 IMPORT_ENDPOINTS = {"admin.import_agencies": "agencies", "admin.import_sites": "sites"}
 MULTIPART_ALLOWANCE = 64 * 1024  # form fields and multipart boundaries around the file

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from survey_app.admin import bp
-from survey_app.admin.common import changes_of, code_taken
 from survey_app.admin.forms import KIND_LABELS, AgencyForm, ServiceFieldForm, SiteForm
 from survey_app.extensions import db
 from survey_app.models import Agency, ServiceField, Site
 from survey_app.services import audit
+from survey_app.services.codes import code_taken
 
 KIND_OF = {Agency: "agency", Site: "site", ServiceField: "field"}
 
@@ -48,7 +48,7 @@ def _save(form, record, action: str, **values) -> bool:
         db.session.add(record)
         changes = {name: {"to": value} for name, value in values.items()}
     else:
-        changes = changes_of(record, **values)
+        changes = _changes_of(record, **values)
     try:
         db.session.flush()
     except IntegrityError:  # another admin took the code a moment ago
@@ -60,6 +60,19 @@ def _save(form, record, action: str, **values) -> bool:
                      changes=_jsonable(changes))
     db.session.commit()
     return True
+
+
+def _changes_of(record, **values) -> dict[str, dict]:
+    """Set ``values`` on ``record``; return what changed as ``{name: {"from": old, "to": new}}`` for the audit."""
+    changed = {}
+    for name, value in values.items():
+        old = getattr(record, name)
+        if isinstance(old, list):  # a relationship collection: keep a copy of what it held
+            old = list(old)
+        if old != value:
+            changed[name] = {"from": old, "to": value}
+            setattr(record, name, value)
+    return changed
 
 
 def _jsonable(changes: dict) -> dict:

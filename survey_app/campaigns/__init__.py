@@ -8,4 +8,4 @@ from survey_app.models import Role
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 require_roles(bp, Role.COORDINATOR)
 
-from survey_app.campaigns import views  # noqa: E402,F401
+from survey_app.campaigns import formatting, views  # noqa: E402,F401

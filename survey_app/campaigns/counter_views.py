@@ -7,11 +7,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from survey_app.campaigns import bp
-from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_campaign_error
+from survey_app.campaigns.current import actor, campaign_or_404, flash_campaign_error
+from survey_app.campaigns.forms import CsrfForm
 from survey_app.extensions import db
 from survey_app.models import Campaign, CounterToken
 from survey_app.services import audit
-from survey_app.services.campaigns import CampaignError, ensure_counter_tokens, reissue_counter, revoke_counter
+from survey_app.services.campaign_error import CampaignError
+from survey_app.services.counters import ensure_counter_tokens, reissue_counter, revoke_counter
 from survey_app.services.tokens import survey_url
 
 

@@ -57,6 +57,10 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+class CsrfForm(FlaskForm):
+    """A form with nothing but the CSRF token, for buttons that post (status, revoke, reissue, quotas)."""
+
+
 class CampaignForm(FlaskForm):
     """A campaign's identity, period, questionnaire, target and strata (site × field pairs "site:field")."""
 

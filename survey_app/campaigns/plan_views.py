@@ -14,18 +14,22 @@ from werkzeug.datastructures import MultiDict
 
 from analysis.planning import METHODS, plan_report
 from survey_app.campaigns import bp
-from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_campaign_error, locale, number
+from survey_app.campaigns.current import actor, campaign_or_404, flash_campaign_error
+from survey_app.campaigns.formatting import locale, number
 from survey_app.campaigns.forms import (
     DEFAULT_METHOD,
     DEFAULT_MINIMUM,
     DEFAULT_POWER,
     DEFAULT_TOTAL,
     METHOD_LABELS,
+    CsrfForm,
     PlanForm,
 )
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, Stratum
-from survey_app.services.campaigns import CampaignError, apply_plan, ordered_strata, set_quotas
+from survey_app.services.campaign_error import CampaignError
+from survey_app.services.campaigns import ordered_strata
+from survey_app.services.plan import apply_plan, set_quotas
 from survey_app.services.progress import collected_by_stratum
 
 PLAN_PARAMETERS = ("total", "method", "minimum", "power")

@@ -10,7 +10,8 @@ from flask import current_app, jsonify, render_template
 from flask_babel import format_date, format_datetime
 
 from survey_app.campaigns import bp
-from survey_app.campaigns.common import campaign_or_404, locale
+from survey_app.campaigns.current import campaign_or_404
+from survey_app.campaigns.formatting import locale
 from survey_app.models import Campaign
 from survey_app.models._time import utcnow
 from survey_app.services.progress import DEFAULT_ZONE, Progress, campaign_progress

@@ -9,23 +9,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from survey_app.campaigns import bp
-from survey_app.campaigns.common import CsrfForm, actor, campaign_or_404, flash_campaign_error
-from survey_app.campaigns.forms import CampaignForm
+from survey_app.campaigns.current import actor, campaign_or_404, flash_campaign_error
+from survey_app.campaigns.forms import CampaignForm, CsrfForm
 from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Agency, Campaign, CampaignStatus, QuestionnaireVersion, Role
 from survey_app.services import audit
+from survey_app.services.campaign_error import CampaignError
 from survey_app.services.campaigns import (
-    CampaignError,
+    campaign_code_problem,
     change_status,
-    code_problem,
-    default_questionnaire,
     open_problems,
     ordered_strata,
     set_strata,
     site_cells,
 )
 from survey_app.services.progress import campaign_progress, counts_by_campaign
+from survey_app.services.questionnaires import default_questionnaire
 
 add_menu_entry("campaigns.list_campaigns", _l("Campaigns"), Role.COORDINATOR)
 
@@ -81,7 +81,7 @@ def _validate(form: CampaignForm, campaign: Campaign | None) -> bool:
     if not form.is_submitted():
         return False
     valid = form.validate()
-    problem = code_problem(form.code.data or "", campaign.id if campaign else None)
+    problem = campaign_code_problem(form.code.data or "", campaign.id if campaign else None)
     if problem is not None:
         form.code.errors = [*form.code.errors, str(problem)]
         valid = False

@@ -6,10 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey_app.campaigns import bp
-from survey_app.campaigns.common import actor, campaign_or_404
+from survey_app.campaigns.current import actor, campaign_or_404
 from survey_app.campaigns.forms import VolumesForm
 from survey_app.extensions import db
-from survey_app.services.campaigns import MAX_VOLUME_FILE_BYTES, RowError, import_volumes, ordered_strata
+from survey_app.services.campaigns import ordered_strata
+from survey_app.services.csv_problems import RowError
+from survey_app.services.volumes import MAX_VOLUME_FILE_BYTES, import_volumes
 
 
 @bp.route("/<code>/volumes", methods=["GET", "POST"])
@@ -21,7 +23,7 @@ def import_campaign_volumes(code: str):
     if form.validate_on_submit():
         data = form.file.data.read(MAX_VOLUME_FILE_BYTES + 1)
         if len(data) > MAX_VOLUME_FILE_BYTES:
-            errors = [RowError(None, _("The file is larger than 2 MB; a volumes file is far smaller."))]
+            errors = [RowError(None, "too_large", _("The file is larger than 2 MB; a volumes file is far smaller."))]
         else:
             result = import_volumes(campaign, data, actor())
             errors = result.errors

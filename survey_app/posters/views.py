@@ -6,29 +6,24 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import abort, render_template, request, send_file
 from flask_babel import format_timedelta
 from flask_login import current_user
 
+from survey_app.campaigns.current import campaign_or_404
 from survey_app.extensions import db
 from survey_app.kiosk.keys import display_url, kiosk_url
 from survey_app.models import Campaign, CounterToken
 from survey_app.posters import bp
 from survey_app.services import audit
-from survey_app.services.posters import PAGE_SIZES_MM, campaign_tokens, poster_content, posters_pdf, render_poster
+from survey_app.services.poster_layout import PAGE_SIZES_MM
+from survey_app.services.poster_render import posters_pdf, render_poster
+from survey_app.services.posters import campaign_tokens, poster_content
 from survey_app.services.rotating import rotate_seconds
 from survey_app.services.tokens import survey_url
 from survey_app.sqlite import writes
 
 MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
-
-
-def _campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _page_size() -> str:
@@ -55,7 +50,7 @@ def poster_filename(token: CounterToken, size: str, fmt: str) -> str:
 @writes
 def campaign_posters(code: str):
     """Every active counter's poster, one page each, in site order."""
-    campaign = _campaign(code)
+    campaign = campaign_or_404(code)
     size = _page_size()
     tokens = campaign_tokens(campaign)
     if not tokens:
@@ -72,7 +67,7 @@ def counter_poster(code: str, token_id: int, fmt: str):
     """One counter's poster as PDF, PNG or SVG."""
     if fmt not in MIMETYPES:
         abort(404)
-    campaign = _campaign(code)
+    campaign = campaign_or_404(code)
     token = db.session.get(CounterToken, token_id)
     if token is None or token.campaign_id != campaign.id or token.is_revoked:
         abort(404)
@@ -86,7 +81,7 @@ def counter_poster(code: str, token_id: int, fmt: str):
 @bp.get("/<code>/devices")
 def list_devices(code: str):
     """Each counter's survey, kiosk and display links, with its posters to download."""
-    campaign = _campaign(code)
+    campaign = campaign_or_404(code)
     counters = [(token, survey_url(token), kiosk_url(token), display_url(token))
                 for token in campaign_tokens(campaign)]
     return render_template("posters/devices.html", campaign=campaign, counters=counters,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from analysis.planning import allocate
 from survey_app.extensions import db
 from survey_app.models import Agency, Campaign, CampaignStatus, CounterToken, ServiceField, Site, Stratum
-from survey_app.services.setup import ensure_justice_fields, ensure_standard_questionnaire
+from survey_app.services.questionnaires import ensure_standard_questionnaire
+from survey_app.services.seeding import ensure_justice_fields
 from survey_app.services.tokens import counter_token_for
 
 DEMO_CAMPAIGN_CODE = "demo-2026"

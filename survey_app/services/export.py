@@ -30,7 +30,7 @@ from survey_app.models import (
     Site,
     Stratum,
 )
-from survey_app.services.setup import questionnaire_of
+from survey_app.services.questionnaires import questionnaire_of
 
 UTF8_BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

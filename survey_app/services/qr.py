@@ -1,4 +1,4 @@
-"""QR codes for counters, as PNG or SVG."""
+"""QR codes for counters: PNG or SVG files, or the module matrix a poster draws itself."""
 
 from __future__ import annotations
 
@@ -9,22 +9,28 @@ import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
 
-def qr_png(url: str, box_size: int = 10, border: int = 4) -> bytes:
-    """A PNG of the QR code for ``url`` (error correction M: survives a worn poster)."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
+def _code(url: str, **options) -> qrcode.QRCode:
+    """The QR code of ``url`` at error correction M (it survives a worn or dirty poster)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, **options)
     code.add_data(url)
     code.make(fit=True)
+    return code
+
+
+def qr_png(url: str, box_size: int = 10, border: int = 4) -> bytes:
+    """A PNG of the QR code for ``url``."""
     buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
+    _code(url, box_size=box_size, border=border).make_image().save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def qr_svg(url: str, border: int = 4) -> bytes:
     """An SVG of the QR code for ``url``; scales to any poster size."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(url)
-    code.make(fit=True)
     buffer = io.BytesIO()
-    code.make_image().save(buffer)
+    _code(url, border=border, image_factory=qrcode.image.svg.SvgPathImage).make_image().save(buffer)
     return buffer.getvalue()
+
+
+def qr_matrix(url: str, border: int = 4) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of ``url`` as rows of modules (True = dark), quiet zone of ``border`` modules included."""
+    return tuple(tuple(row) for row in _code(url, border=border).get_matrix())

@@ -18,8 +18,8 @@ from forms.questionnaire import Questionnaire
 from forms.wtf import answers_from, build_survey_form, demographics_from
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, Stratum
+from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
-from survey_app.services.setup import questionnaire_of
 from survey_app.services.submit import Submission, find_by_nonce, submit_response
 from survey_app.services.tokens import NonceInvalid, TokenGone, issue_nonce, read_nonce
 

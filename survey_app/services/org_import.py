@@ -3,11 +3,10 @@
 An import is three steps, each usable without HTTP: ``read_csv`` turns the
 uploaded bytes into numbered rows (Excel's row numbers: the header is row 1)
 by the rules of the one CSV reader, ``analysis.csvfile`` (UTF-8 or UTF-16,
-``,`` ``;`` or tab),
-``validate_*_rows`` returns every problem of every row, and ``apply_*_rows``
-creates new records and updates existing ones by code. Nothing is applied when
-any row has a problem. The functions flush and never commit; the caller
-commits once.
+``,`` ``;`` or tab); ``validate_*_rows`` returns every problem of every row;
+``apply_*_rows`` creates new records and updates existing ones by code.
+Nothing is applied when any row has a problem. The functions flush and never
+commit; the caller commits once.
 """
 
 from __future__ import annotations
@@ -17,17 +16,15 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from analysis.csvfile import CsvProblem, InputError, column_key, read_table
 from survey_app.extensions import db
 from survey_app.models import Agency, ServiceField, Site
 from survey_app.models.org import AGENCY_KINDS
-from survey_app.services.csv_problems import Wording, describe
+from survey_app.services.codes import code_problem
+from survey_app.services.csv_problems import RowError, Wording, row_errors
 
-CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
-CODE_MAX = 64
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 FIELD_SEPARATORS = re.compile(r"[;|]")
 
@@ -45,13 +42,8 @@ class Row:
     values: dict[str, str]
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A problem in the file; ``row`` is None for the file as a whole, ``key`` names the kind of problem."""
-
-    row: int | None
-    key: str
-    message: LazyString
+class OrgRowError(RowError):
+    """A problem of an agencies or sites file; those pages list them under a heading, starting in lower case."""
 
     def __str__(self) -> str:
         if self.row is None:
@@ -68,17 +60,6 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
 
 
-def code_problem(code: str) -> LazyString | None:
-    """Why ``code`` cannot be a code (lower-case letters, digits, - and _), or None."""
-    if not code:
-        return _l("Enter a code.")
-    if len(code) > CODE_MAX:
-        return _l("A code has at most %(limit)s characters.", limit=CODE_MAX)
-    if not CODE_PATTERN.fullmatch(code):
-        return _l("A code may contain only lower-case letters a–z, digits, - and _ (no spaces or accents).")
-    return None
-
-
 def _clean(text: str) -> str:
     """Trim a cell and compose its accents (NFC), so names typed on any system compare equal."""
     return unicodedata.normalize("NFC", text).strip()
@@ -91,76 +72,76 @@ ORG_WORDING: Wording = {
 """The import pages' own wording of the reader's problems (a ``fields`` cell may hold the delimiter)."""
 
 
-def _error(problem: CsvProblem) -> RowError:
-    return RowError(problem.row, problem.kind, describe(problem, ORG_WORDING))
+def _errors(problems: list[CsvProblem]) -> list[OrgRowError]:
+    return row_errors(problems, ORG_WORDING, OrgRowError)
 
 
-def read_csv(data: bytes, columns: dict[str, int], required: tuple[str, ...]) -> tuple[list[Row], list[RowError]]:
+def read_csv(data: bytes, columns: dict[str, int], required: tuple[str, ...]) -> tuple[list[Row], list[OrgRowError]]:
     """Rows of an uploaded CSV (UTF-8 with or without BOM, delimiter , ; or tab), or the file's problems.
 
     Blank rows are skipped. Cells are trimmed; a cell longer than its column allows is a problem.
     """
     if len(data) > MAX_UPLOAD_BYTES:
-        return [], [RowError(None, "too_large", _l("The file is larger than %(size)s MB.",
+        return [], [OrgRowError(None, "too_large", _l("The file is larger than %(size)s MB.",
                                                    size=MAX_UPLOAD_BYTES // (1024 * 1024)))]
     rows: list[Row] = []
-    errors: list[RowError] = []
+    errors: list[OrgRowError] = []
     try:
         table = read_table(data, "upload.csv")
         problems = table.check_columns(required, known=columns, expected=",".join(columns))
         if problems:
-            return [], [_error(p) for p in problems]
+            return [], _errors(problems)
         names = [column_key(name) for name in table.header]
         for record in table.records():
             wrong = table.width_problem(record)
             if wrong is not None:
-                errors.append(_error(wrong))
+                errors += _errors([wrong])
                 continue
             cells = [_clean(cell) for cell in record.cells]
             values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names) if name}
             for name, value in values.items():
                 if len(value) > columns[name]:
-                    errors.append(RowError(record.number, "too_long", _l(
+                    errors.append(OrgRowError(record.number, "too_long", _l(
                         "the column %(column)s has more than %(limit)s characters.", column=name,
                         limit=columns[name])))
             rows.append(Row(record.number, values))
     except InputError as exc:
-        return [], [_error(p) for p in exc.problems]
+        return [], _errors(exc.problems)
     if not rows and not errors:
-        errors.append(_error(CsvProblem(table.file, "no_rows", "no data rows")))
+        errors += _errors([CsvProblem(table.file, "no_rows", "no data rows")])
     return rows, errors
 
 
-def _check_code(row: Row, column: str, seen: dict[str, int], errors: list[RowError]) -> None:
+def _check_code(row: Row, column: str, seen: dict[str, int], errors: list[OrgRowError]) -> None:
     code = row.values.get(column, "")
     problem = code_problem(code)
     if not code:
-        errors.append(RowError(row.number, "missing_code", _l("the code is empty.")))
+        errors.append(OrgRowError(row.number, "missing_code", _l("the code is empty.")))
     elif problem is not None:
-        errors.append(RowError(row.number, "bad_code", _l("code '%(code)s': %(problem)s", code=code,
+        errors.append(OrgRowError(row.number, "bad_code", _l("code '%(code)s': %(problem)s", code=code,
                                                           problem=problem)))
     elif code in seen:
-        errors.append(RowError(row.number, "duplicate_code", _l(
+        errors.append(OrgRowError(row.number, "duplicate_code", _l(
             "the code '%(code)s' already appears on row %(first)s.", code=code, first=seen[code])))
     else:
         seen[code] = row.number
 
 
-def _check_name(row: Row, errors: list[RowError]) -> None:
+def _check_name(row: Row, errors: list[OrgRowError]) -> None:
     if not row.values.get("name"):
-        errors.append(RowError(row.number, "missing_name", _l("the name is empty.")))
+        errors.append(OrgRowError(row.number, "missing_name", _l("the name is empty.")))
 
 
-def validate_agency_rows(rows: list[Row]) -> list[RowError]:
+def validate_agency_rows(rows: list[Row]) -> list[OrgRowError]:
     """Every problem of agency rows (code, name, kind, province): bad or repeated codes, unknown kinds."""
-    errors: list[RowError] = []
+    errors: list[OrgRowError] = []
     seen: dict[str, int] = {}
     for row in rows:
         _check_code(row, "code", seen, errors)
         _check_name(row, errors)
         kind = row.values.get("kind", "")
         if kind.lower() not in AGENCY_KINDS:
-            errors.append(RowError(row.number, "unknown_kind", _l(
+            errors.append(OrgRowError(row.number, "unknown_kind", _l(
                 "unknown kind '%(kind)s' (allowed: %(allowed)s).", kind=kind, allowed=", ".join(AGENCY_KINDS))))
     return sorted(errors, key=lambda e: e.row or 0)
 
@@ -216,9 +197,9 @@ def field_codes(cell: str) -> list[str]:
     return [code for code in (_clean(part) for part in FIELD_SEPARATORS.split(cell)) if code]
 
 
-def validate_site_rows(rows: list[Row]) -> list[RowError]:
+def validate_site_rows(rows: list[Row]) -> list[OrgRowError]:
     """Every problem of site rows: unknown agencies or fields, bad or repeated codes, a code of another agency."""
-    errors: list[RowError] = []
+    errors: list[OrgRowError] = []
     seen: dict[str, int] = {}
     agencies = _by_code(Agency, (row.values.get("agency", "") for row in rows))
     sites = _by_code(Site, (row.values.get("code", "") for row in rows))
@@ -227,21 +208,21 @@ def validate_site_rows(rows: list[Row]) -> list[RowError]:
         agency_code = row.values.get("agency", "")
         agency = agencies.get(agency_code)
         if agency is None:
-            errors.append(RowError(row.number, "unknown_agency", _l(
+            errors.append(OrgRowError(row.number, "unknown_agency", _l(
                 "no agency has the code '%(code)s'.", code=agency_code)))
         _check_code(row, "code", seen, errors)
         _check_name(row, errors)
         site = sites.get(row.values.get("code", ""))
         if site is not None and agency is not None and site.agency_id != agency.id:
-            errors.append(RowError(row.number, "site_of_other_agency", _l(
+            errors.append(OrgRowError(row.number, "site_of_other_agency", _l(
                 "the counter code '%(code)s' already belongs to the agency '%(agency)s'.",
                 code=site.code, agency=site.agency.code)))
         for code in field_codes(row.values.get("fields", "")):
             if code not in fields:
-                errors.append(RowError(row.number, "unknown_field", _l(
+                errors.append(OrgRowError(row.number, "unknown_field", _l(
                     "no service field has the code '%(code)s'.", code=code)))
             elif not fields[code].is_active:
-                errors.append(RowError(row.number, "inactive_field", _l(
+                errors.append(OrgRowError(row.number, "inactive_field", _l(
                     "the service field '%(code)s' is deactivated.", code=code)))
     return sorted(errors, key=lambda e: e.row or 0)
 
@@ -268,7 +249,7 @@ def apply_site_rows(rows: list[Row]) -> ImportSummary:
     return summary
 
 
-def import_csv(data: bytes, kind: str) -> tuple[ImportSummary | None, list[RowError]]:
+def import_csv(data: bytes, kind: str) -> tuple[ImportSummary | None, list[OrgRowError]]:
     """Read, validate and (when every row is valid) apply a CSV of ``kind`` 'agencies' or 'sites'."""
     columns, required, validate, apply = {
         "agencies": (AGENCY_COLUMNS, AGENCY_REQUIRED, validate_agency_rows, apply_agency_rows),

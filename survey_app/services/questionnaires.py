@@ -1,4 +1,9 @@
-"""First-run set-up: the justice service fields, the standard questionnaire, a first admin."""
+"""Stored questionnaires (bảng hỏi): each id@version kept once, parsed once per process, and the default.
+
+A questionnaire is a definition file of ``forms/``; its text is stored with
+the version it carries, so responses keep the version they were answered on
+and a new version never rewrites old answers. Flushes, never commits.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,12 @@ import sqlalchemy as sa
 
 from forms import STANDARD_QUESTIONNAIRE_PATH, Questionnaire, parse_questionnaire
 from survey_app.extensions import db
-from survey_app.models import QuestionnaireVersion, Role, ServiceField, User
-from survey_app.services.passwords import generated_password
+from survey_app.models import QuestionnaireVersion
 
-JUSTICE_FIELDS = (
-    ("ho_tich", "Hộ tịch", "Civil status"),
-    ("ly_lich_tu_phap", "Lý lịch tư pháp", "Criminal records"),
-    ("cong_chung", "Công chứng", "Notarization"),
-    ("chung_thuc", "Chứng thực", "Authentication"),
-    ("quoc_tich", "Quốc tịch", "Nationality"),
-    ("nuoi_con_nuoi", "Nuôi con nuôi", "Adoption"),
-)
+STANDARD_QUESTIONNAIRE_ID = "sipas-justice"
+"""The id of the standard questionnaire for justice fields (``forms/``)."""
 
 _parsed: dict[int, Questionnaire] = {}
-
-
-def ensure_justice_fields() -> list[ServiceField]:
-    """Create the Department of Justice fields that are missing; existing ones are left as edited."""
-    created = []
-    for code, name_vi, name_en in JUSTICE_FIELDS:
-        if db.session.scalar(sa.select(ServiceField).where(ServiceField.code == code)) is None:
-            field = ServiceField(code=code, name_vi=name_vi, name_en=name_en)
-            db.session.add(field)
-            created.append(field)
-    db.session.flush()
-    return created
 
 
 def ensure_questionnaire(source: str, name: str) -> tuple[QuestionnaireVersion, bool]:
@@ -64,13 +50,9 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     return _parsed[version.id]
 
 
-def ensure_first_admin(username: str = "admin") -> str | None:
-    """Create an admin account when there is no user at all; return its one-time password."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
-        return None
-    password = generated_password()
-    admin = User(username=username, role=Role.ADMIN.value, must_change_password=True)
-    admin.set_password(password)
-    db.session.add(admin)
-    db.session.flush()
-    return password
+def default_questionnaire() -> QuestionnaireVersion | None:
+    """The newest version of the standard justice questionnaire, else the newest of any."""
+    newest = sa.select(QuestionnaireVersion).order_by(QuestionnaireVersion.version.desc(),
+                                                      QuestionnaireVersion.id.desc())
+    return (db.session.scalar(newest.where(QuestionnaireVersion.questionnaire_id == STANDARD_QUESTIONNAIRE_ID))
+            or db.session.scalar(newest))

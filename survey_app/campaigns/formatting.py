@@ -1,42 +1,20 @@
-"""Helpers shared by the campaign views: finding the campaign, the actor, template helpers."""
+"""Numbers, shares and dates on the campaign pages, in the page's language, and the posters switch.
+
+Registered as the campaign templates' context processor: ``percent``,
+``number``, ``total_of``, ``day``, ``moment``, ``lang`` and whether the posters
+blueprint (an optional part of the app) is there to link to.
+"""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash
+from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
-from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from survey_app.campaigns import bp
-from survey_app.models import Campaign
-from survey_app.services.campaigns import CampaignError, find_campaign
 
 POSTER_ENDPOINT = "posters.campaign_posters"
 COUNTER_POSTER_ENDPOINT = "posters.counter_poster"
 DEVICES_ENDPOINT = "posters.list_devices"
-
-
-class CsrfForm(FlaskForm):
-    """A form with nothing but the CSRF token, for buttons that post (status, revoke, reissue, quotas)."""
-
-
-def campaign_or_404(code: str) -> Campaign:
-    """The campaign with this code, or a 404 page."""
-    campaign = find_campaign(code)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
-def actor() -> str:
-    """The name the audit trail records for the current user."""
-    return current_user.username
-
-
-def flash_campaign_error(error: CampaignError) -> None:
-    """Show a CampaignError's messages as error banners on the next page."""
-    for message in error.messages:
-        flash(str(message), "error")  # a plain str is escaped when shown; a lazy string would not be
 
 
 def locale() -> str:
