@@ -8,7 +8,7 @@ import numpy as np
 
 from forms import load_standard
 from survey_app.models import Response
-from survey_app.services.statistics import stratum_sums
+from survey_app.services.statistics import stratum_stats
 from survey_app.services.submit import Submission, submit_response
 
 ITEMS = load_standard().item_ids()
@@ -51,15 +51,16 @@ def test_sql_sums_equal_the_respondent_level_sums(session, demo):
     session.flush()
     expected = _oracle([r for r in responses if r.status == "accepted"])
 
-    sums = stratum_sums(campaign.id, ITEMS)
-    assert {s.stratum_id for s in sums} == set(expected)
+    sums = stratum_stats(campaign.id, ITEMS)
+    strata = {(st.site.code, st.field.code): st for st in campaign.strata}
+    assert {strata[s.key].id for s in sums} == set(expected)
     for s in sums:
-        n, S, Q, levels = expected[s.stratum_id]
+        stratum = strata[s.key]
+        n, S, Q, levels = expected[stratum.id]
         assert s.n == n
         np.testing.assert_array_equal(s.S, S)
         np.testing.assert_array_equal(s.Q, Q)
         np.testing.assert_array_equal(s.levels, levels)
-        stratum = next(st for st in campaign.strata if st.id == s.stratum_id)
         assert (s.site, s.field, s.volume) == (stratum.site.code, stratum.field.code, stratum.volume)
         assert s.agency == stratum.site.agency.code
     assert sum(s.n for s in sums) == 89, "the flagged response is left out"
@@ -67,4 +68,4 @@ def test_sql_sums_equal_the_respondent_level_sums(session, demo):
 
 def test_campaign_without_responses_has_no_sums(session, demo):
     campaign, _ = demo
-    assert stratum_sums(campaign.id, ITEMS) == []
+    assert stratum_stats(campaign.id, ITEMS) == []
