@@ -34,7 +34,7 @@ init: setup
 run: init
 	@echo "SIPAS is served at http://127.0.0.1:$(PORT)/ (gunicorn, $(WORKERS) workers, SQLite instance/sipas.db); Ctrl-C stops it."
 	SIPAS_ENV=development $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
-		--access-logfile - 'survey_app:create_app()'
+		--access-logfile - --no-control-socket 'survey_app:create_app()'
 
 # A single reloading development server with the debugger, for working on the code.
 dev: init
