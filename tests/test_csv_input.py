@@ -91,3 +91,22 @@ def test_a_comma_inside_an_unquoted_volume_is_refused_not_cut(session):
     """``1,200`` in a comma file is two cells: the row is refused rather than read as a volume of 1."""
     rows, errors = read_volume_rows(b"site,field,volume\nstp-01,ly_lich_tu_phap,1,200\n")
     assert rows == [] and [e.row for e in errors] == [2]
+
+
+def test_counts_typed_on_the_plan_pages_read_like_volumes(coordinator, demo):
+    """A total or a quota typed as 1.200 is 1200 there too."""
+    campaign, _ = demo
+    plan = f"/campaigns/{campaign.code}/plan"
+    token = hidden_fields(coordinator.get(plan).get_data(as_text=True))["csrf_token"]
+    applied = coordinator.post(plan, data={"csrf_token": token, "total": "1.200", "method": "proportional",
+                                           "minimum": "5", "power": "0,5"})
+    assert applied.status_code == 303
+    assert campaign.planned_total == 1200 and sum(s.quota for s in campaign.strata) == 1200
+
+    quotas = f"/campaigns/{campaign.code}/quotas"
+    token = hidden_fields(coordinator.get(quotas).get_data(as_text=True))["csrf_token"]
+    typed = {f"quota-{s.id}": "" for s in campaign.strata}
+    stp = next(s for s in campaign.strata if (s.site.code, s.field.code) == ("stp-01", "ly_lich_tu_phap"))
+    typed[f"quota-{stp.id}"] = "1 500"
+    assert coordinator.post(quotas, data={"csrf_token": token, **typed}).status_code == 303
+    assert stp.quota == 1500 and campaign.planned_total == 1500

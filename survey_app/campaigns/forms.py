@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from analysis.csvfile import CountError, parse_count
 from analysis.planning import METHODS
 
 METHOD_LABELS = {
@@ -40,6 +41,19 @@ class CommaDecimalField(DecimalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
+
+
+class CountField(IntegerField):
+    """A whole number as people write it, read like a volume in a CSV file: 1200, 1.200 or 1 200."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_count(str(valuelist[0]))
+        except CountError as exc:
+            self.data = None
+            raise ValueError(self.invalid_value_message) from exc
 
 
 class CommaFloatField(FloatField):
@@ -117,15 +131,15 @@ class PlanForm(FlaskForm):
     """Parameters of the sample plan: posted with CSRF to apply; built with ``meta={"csrf": False}``
     from the query string to preview."""
 
-    total = IntegerField(_l("Total forms"), default=DEFAULT_TOTAL,
-                         invalid_value_message=_l("Enter a whole number of at least 1."), validators=[
+    total = CountField(_l("Total forms"), default=DEFAULT_TOTAL,
+                       invalid_value_message=_l("Enter a whole number of at least 1."), validators=[
         InputRequired(message=_l("Enter the total number of forms.")),
         NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number of at least 1."))])
     method = RadioField(_l("Method to apply"), default=DEFAULT_METHOD,
                         choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS],
                         invalid_choice_message=_l("Choose a method."))
-    minimum = IntegerField(_l("Minimum per stratum"), default=DEFAULT_MINIMUM,
-                           invalid_value_message=_l("Enter a whole number of at least 0."), validators=[
+    minimum = CountField(_l("Minimum per stratum"), default=DEFAULT_MINIMUM,
+                         invalid_value_message=_l("Enter a whole number of at least 0."), validators=[
         InputRequired(message=_l("Enter the minimum per stratum.")),
         NumberRange(min=0, max=100_000, message=_l("Enter a whole number of at least 0."))])
     power = CommaFloatField(_l("Power q"), default=DEFAULT_POWER, description=_l("0 = equal, 1 = proportional."),

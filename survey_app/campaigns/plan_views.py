@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from analysis.csvfile import CountError, parse_count
 from analysis.planning import METHODS, plan_report
 from survey_app.campaigns import bp
 from survey_app.campaigns.current import actor, campaign_or_404, flash_campaign_error
@@ -127,9 +128,10 @@ def _read_quotas(strata: list[Stratum]) -> tuple[dict[int, int | None], dict[int
         raw = request.form.get(f"quota-{stratum.id}", "").strip()
         if not raw:
             quotas[stratum.id] = None
-        elif raw.lstrip("-").isdigit():
-            quotas[stratum.id] = int(raw)
-        else:
+            continue
+        try:  # 1.200 is 1200, as in a volumes file; a minus sign is kept for set_quotas to refuse
+            quotas[stratum.id] = -parse_count(raw[1:]) if raw.startswith("-") else parse_count(raw)
+        except CountError:
             problems[stratum.id] = _("Enter a whole number.")
     return quotas, problems
 
