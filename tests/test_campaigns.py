@@ -209,7 +209,7 @@ def test_bad_volume_rows_are_all_listed_and_nothing_is_imported(coordinator, org
         ("stp-01", "ly_lich_tu_phap", 2400),  # row 2: fine
         ("nowhere", "ho_tich", 10),  # 3
         ("xa-a-01", "astrology", 10),  # 4
-        ("xa-a-01", "ho_tich", "1.200"),  # 5
+        ("xa-a-01", "ho_tich", "1.5"),  # 5
         ("xa-a-01", "ho_tich", -3),  # 6
         ("stp-01", "ly_lich_tu_phap", 2500),  # 7: repeats row 2
         ("stp-01", "cong_chung", 10),  # 8: stp-01 does not serve notarization
@@ -221,7 +221,7 @@ def test_bad_volume_rows_are_all_listed_and_nothing_is_imported(coordinator, org
     assert "Nothing was imported" in html
     assert "Row 3: unknown site “nowhere”." in html
     assert "Row 4: unknown field “astrology”." in html
-    assert "Row 5: the volume “1.200” is not a whole number" in html
+    assert "Row 5: the volume “1.5” is not a whole number" in html
     assert "Row 6: the volume -3 is negative." in html
     assert "Row 7: stp-01 × ly_lich_tu_phap is already in row 2." in html
     assert "Row 8: stp-01 × cong_chung is not a stratum of this campaign and cannot be added" in html
