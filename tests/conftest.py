@@ -178,7 +178,7 @@ class AuthActions:
         return user
 
     def logout(self):
-        form = hidden_fields(self._client.get("/").get_data(as_text=True))
+        form = hidden_fields(self._client.get("/staff/").get_data(as_text=True))
         return self._client.post("/logout", data=form)
 
 
@@ -197,13 +197,6 @@ def admin(auth) -> User:
 def coordinator(auth, client):
     """The test's browser, logged in as a survey coordinator."""
     auth.login("coordinator", "lan")
-    return client
-
-
-@pytest.fixture
-def analyst(auth, client):
-    """The test's browser, logged in as an analyst."""
-    auth.login("analyst", "minh")
     return client
 
 
