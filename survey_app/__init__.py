@@ -94,9 +94,11 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.menu import staff_menu
     from survey_app.posters import bp as posters_bp
     from survey_app.public import bp as public_bp
+    from survey_app.results import bp as results_bp
     from survey_app.staff import bp as staff_bp
 
-    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp):
+    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp,
+                      results_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["staff_menu"] = staff_menu
 

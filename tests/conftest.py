@@ -200,6 +200,13 @@ def coordinator(auth, client):
     return client
 
 
+@pytest.fixture
+def analyst(auth, client):
+    """The test's browser, logged in as an analyst."""
+    auth.login("analyst", "minh")
+    return client
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless chromium for all browser tests; each test opens its own context (no shared cookies)."""

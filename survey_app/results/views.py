@@ -1,0 +1,87 @@
+"""The results page: does each field meet the target, and how sure are we."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_babel import format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+from survey_app.extensions import db
+from survey_app.menu import add_menu_entry
+from survey_app.models import Campaign, Role
+from survey_app.results import bp
+from survey_app.results.charts import bar_chart
+from survey_app.services.results import GROUPINGS, campaign_results
+
+add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
+
+VERDICTS = {
+    "met": _l("Met"),
+    "not_met": _l("Not met"),
+    "inconclusive": _l("Inconclusive"),
+}
+FLAGS = {
+    "suppress": _l("Too unreliable to publish"),
+    "footnote": _l("Publish with a note"),
+    "review": _l("Check before publishing"),
+}
+GROUP_TITLES = {"field": _l("By service field"), "site": _l("By site"), "agency": _l("By agency")}
+
+
+def share(value: float | None) -> str:
+    """A share as a percentage with two decimals in the page's language (90,16 % in Vietnamese)."""
+    if value is None:
+        return "—"
+    return format_decimal(100 * value, format="#,##0.00") + "\u00a0%"
+
+
+def p_value(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< " + format_decimal(0.001, format="0.000") if value < 0.001 else format_decimal(value, format="0.000")
+
+
+@bp.context_processor
+def result_helpers() -> dict:
+    return {"share": share, "p_value": p_value, "verdict_label": lambda v: VERDICTS.get(v, "—"),
+            "flag_label": lambda code: FLAGS.get(code, code), "group_titles": GROUP_TITLES}
+
+
+@bp.get("/")
+def list_results():
+    """Every campaign, newest first, each linking to its results."""
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
+    return render_template("results/list.html", campaigns=list(campaigns))
+
+
+@bp.get("/<code>")
+def show_results(code: str):
+    """Overall and per-group indices with intervals, verdicts and flags; one group's elements and criteria."""
+    campaign = db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
+    by = request.args.get("by", "field")
+    if by not in GROUPINGS:
+        abort(404)
+    results = campaign_results(campaign, by, str(get_locale()))
+    report, chosen, chart = results.report, None, None
+    if report is not None:
+        chosen = request.args.get("group", 0, type=int)
+        if not 0 <= chosen < len(report.groups):
+            abort(404)
+        rows = [(_group_label(results, group.by), group.overall, "") for group in report.groups]
+        chart = bar_chart(rows, results.target)
+    lang = str(get_locale())
+    elements = results.questionnaire.elements
+    return render_template(
+        "results/show.html", results=results, campaign=campaign, report=report, chosen=chosen, chart=chart,
+        group_label=lambda g: _group_label(results, g),
+        element_titles={e.id: e.title.get(lang) or e.title["vi"] for e in elements},
+        criterion_texts={c.id: c.text.get(lang) or c.text["vi"] for e in elements for c in e.criteria})
+
+
+def _group_label(results, by: dict[str, str]) -> str:
+    """"All responses" for the whole campaign, else the group's name."""
+    if not by:
+        return str(_l("All responses"))
+    code = next(iter(by.values()))
+    return results.names.get(code, code)

@@ -1,0 +1,68 @@
+"""A campaign's results (kết quả): SIPAS indices, intervals and verdicts from the database's per-stratum sums.
+
+The database sums each stratum's answers (``services/statistics``); ``analysis``
+scores them, so no respondent-level row reaches Python. A stratum with
+responses but no service volume cannot be weighted: the results say which,
+instead of a number that would be wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from analysis import Report, layout_from_questionnaire, score
+from forms.questionnaire import Questionnaire
+from survey_app.extensions import db
+from survey_app.models import Agency, Campaign, ServiceField, Site
+from survey_app.services.questionnaires import questionnaire_of
+from survey_app.services.statistics import stratum_stats
+
+GROUPINGS = ("field", "site", "agency")
+
+
+@dataclass
+class CampaignResults:
+    """The report of one campaign grouped ``by`` field, site or agency, or why there is none."""
+
+    campaign: Campaign
+    questionnaire: Questionnaire
+    by: str
+    report: Report | None = None
+    problem: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    """Code → name of the groups (fields, sites or agencies) in the page's language."""
+
+    @property
+    def target(self) -> float:
+        return float(self.campaign.target)
+
+
+def _names(by: str, lang: str) -> dict[str, str]:
+    if by == "field":
+        return {f.code: f.name(lang) for f in db.session.scalars(sa.select(ServiceField))}
+    model = Site if by == "site" else Agency
+    return {code: name for code, name in db.session.execute(sa.select(model.code, model.name))}
+
+
+def campaign_results(campaign: Campaign, by: str, lang: str) -> CampaignResults:
+    """Score the campaign's accepted responses, all together and by ``by`` (one of ``GROUPINGS``)."""
+    questionnaire = questionnaire_of(campaign.questionnaire_version)
+    results = CampaignResults(campaign, questionnaire, by, names=_names(by, lang))
+    layout = layout_from_questionnaire(questionnaire)
+    strata = stratum_stats(campaign.id, layout.items, layout.satisfied_from)
+    if not strata:
+        return results
+    unweighted = [f"{s.site} × {s.field}" for s in strata if not s.volume]
+    if unweighted:
+        results.problem = gettext(
+            "These strata have responses but no service volume, so their answers cannot be weighted: %(strata)s. "
+            "Enter the volumes on the campaign's service volumes page.", strata=", ".join(unweighted))
+        return results
+    try:
+        results.report = score(strata, layout, by=by, target=results.target, lonely="adjust")
+    except ValueError as error:  # e.g. more responses than the volume of a stratum
+        results.problem = gettext("The results cannot be computed: %(reason)s", reason=str(error))
+    return results

@@ -1,0 +1,102 @@
+"""The results page: an analyst reads each field's index, interval and verdict, the same as the statistics command."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from analysis import layout_from_questionnaire, score_files
+from forms import load_standard
+from survey_app.models import Stratum
+from survey_app.services.submit import Submission, submit_response
+
+LAYOUT = layout_from_questionnaire(load_standard())
+SATISFIED = {"ho_tich": [5, 5, 5, 4, 5], "cong_chung": [2, 3, 4, 5, 1], "ly_lich_tu_phap": [4, 5, 3, 5, 4],
+             "chung_thuc": [4, 4, 5, 2, 5]}
+"""Answers each field's citizens draw from: civil status far above the target, notarization far below."""
+
+
+def _answer(campaign, per_stratum: int = 6, seed: int = 11) -> None:
+    """Responses at every stratum of the campaign, drawn per field so fields land on different verdicts."""
+    rng = random.Random(seed)
+    for stratum in sorted(campaign.strata, key=lambda s: s.id):
+        for i in range(per_stratum):
+            levels = SATISFIED[stratum.field.code]
+            answers = {item: rng.choice([*levels, None]) for item in LAYOUT.items}
+            submit_response(Submission(stratum=stratum, mode="paper", nonce=f"{stratum.id}-{i}", answers=answers))
+
+
+def _values(html: str) -> list[float]:
+    return [float(v) for v in re.findall(r'data-value="([0-9.e-]+)"', html)]
+
+
+@pytest.fixture
+def answered(demo, session):
+    campaign, _ = demo
+    _answer(campaign)
+    return campaign
+
+
+def test_analyst_finds_results_in_the_menu_and_reads_a_verdict_per_field(analyst, answered):
+    assert 'href="/results/"' in analyst.get("/staff/").get_data(as_text=True)
+    listing = analyst.get("/results/").get_data(as_text=True)
+    assert f'href="/results/{answered.code}"' in listing
+    page = analyst.get(f"/results/{answered.code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for field in ("Hộ tịch", "Công chứng", "Lý lịch tư pháp", "Chứng thực", "Tất cả phiếu"):
+        assert field in html
+    assert "Không đạt" in html, "notarization is far below 90 %"
+    assert re.search(r"\d+,\d\d\u00a0%", html), "percentages the Vietnamese way"
+    assert "<svg" in html and 'class="target"' in html
+
+
+def test_page_figures_equal_the_statistics_command_on_the_campaign_exports(analyst, answered, tmp_path):
+    responses = tmp_path / "responses.csv"
+    volumes = tmp_path / "volumes.csv"
+    responses.write_bytes(analyst.get(f"/exports/{answered.code}/responses.csv").data)
+    volumes.write_bytes(analyst.get(f"/exports/{answered.code}/volumes.csv").data)
+    report = score_files(str(responses), str(volumes), LAYOUT, by="field", target=0.9, lonely="adjust")
+
+    html = analyst.get(f"/results/{answered.code}").get_data(as_text=True)
+    overall_rows = _values(html.split('<table class="results">')[1])
+    assert overall_rows == pytest.approx([g.overall.index for g in report.groups], abs=1e-12)
+
+    detail = analyst.get(f"/results/{answered.code}?by=field&group=1").get_data(as_text=True)
+    elements, criteria = detail.split('<table class="results">')[2:4]
+    group = report.groups[1]
+    assert _values(elements) == pytest.approx([f.index for f in group.elements], abs=1e-12)
+    assert _values(criteria) == pytest.approx([f.index for f in group.criteria if f.index is not None], abs=1e-12)
+
+
+def test_results_by_site_and_agency_and_in_english(analyst, answered):
+    by_site = analyst.get(f"/results/{answered.code}?by=site").get_data(as_text=True)
+    assert "Phòng Công chứng số 1" in by_site
+    by_agency = analyst.get(f"/results/{answered.code}?by=agency&lang=en").get_data(as_text=True)
+    assert "UBND xã An Bình" in by_agency and "By agency" in by_agency
+    assert re.search(r"\d+\.\d\d\u00a0%", by_agency), "percentages the English way"
+    assert analyst.get(f"/results/{answered.code}?by=colour").status_code == 404
+    assert analyst.get(f"/results/{answered.code}?group=99").status_code == 404
+
+
+def test_no_responses_and_missing_volumes_are_said_plainly(analyst, demo, session):
+    campaign, _ = demo
+    empty = analyst.get(f"/results/{campaign.code}").get_data(as_text=True)
+    assert "Chưa có phiếu hợp lệ" in empty
+    _answer(campaign, per_stratum=3)
+    stratum = min(campaign.strata, key=lambda s: s.id)
+    session.get(Stratum, stratum.id).volume = None
+    html = analyst.get(f"/results/{campaign.code}").get_data(as_text=True)
+    assert f"{stratum.site.code} × {stratum.field.code}" in html
+    assert "chưa có số hồ sơ" in html
+
+
+def test_a_suppressed_figure_is_greyed_with_its_reason_not_hidden(analyst, demo):
+    campaign, _ = demo
+    _answer(campaign, per_stratum=2)
+    html = analyst.get(f"/results/{campaign.code}?by=site").get_data(as_text=True)
+    assert 'class="num suppressed"' in html
+    assert "Không đủ tin cậy để công bố" in html
+    assert re.search(r'title="effective sample size [0-9.]+ &lt; 30"', html)
