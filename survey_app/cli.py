@@ -163,27 +163,40 @@ def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
 
 @sipas.command("export")
 @click.argument("campaign_code")
+@click.option("--what", type=click.Choice(["responses", "volumes", "indices"]), default=None,
+              help="What to export (default: responses).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "json"]), default="csv", show_default=True,
+              help="File format: responses in any; volumes as csv; indices as csv, xlsx or json.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV file to write (default: standard output).")
-@click.option("--volumes", is_flag=True,
-              help="Write the service volumes (site,field,volume) instead, the --volumes file of analysis.")
+              help="File to write (default: standard output, csv and json only).")
+@click.option("--volumes", is_flag=True, help="The same as --what volumes (the --volumes file of analysis).")
 @with_appcontext
-def export_command(campaign_code: str, out_path: Path | None, volumes: bool) -> None:
-    """Export a campaign's accepted responses as CSV (UTF-8 with BOM, one row per response)."""
-    from survey_app.services.export import write_export
+def export_command(campaign_code: str, what: str | None, fmt: str, out_path: Path | None, volumes: bool) -> None:
+    """Export a campaign's accepted responses, service volumes or indices; recorded in the audit trail."""
+    from survey_app.services.export_formats import campaign_download
 
     campaign = _campaign(campaign_code)
-    if out_path is None:
-        count = write_export(campaign, sys.stdout, volumes=volumes)
-    else:
-        with out_path.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(campaign, out, volumes=volumes)
-    audit.record("cli", "export", f"campaign:{campaign.code}", rows=count, format="csv",
-                 data="volumes" if volumes else "responses")
+    what = what or ("volumes" if volumes else "responses")
+    try:
+        download = campaign_download(campaign, what, fmt)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if out_path is None and fmt in ("xlsx", "sav"):
+        raise click.UsageError(f"a {fmt} file is binary: give --out FILE")
+    out = out_path.open("wb") if out_path is not None else sys.stdout.buffer
+    try:
+        for chunk in download.chunks():
+            out.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    finally:
+        if out_path is not None:
+            out.close()
+        else:
+            out.flush()
+    audit.record("cli", "export", f"campaign:{campaign.code}", rows=download.row_count, format=fmt, data=what)
     db.session.commit()
     if out_path is not None:
-        what = "strata" if volumes else "responses"
-        click.echo(f"{count} {what} written to {out_path}", err=True)
+        noun = {"volumes": "strata", "indices": "figures"}.get(what, "responses")
+        click.echo(f"{download.row_count} {noun} written to {out_path}", err=True)
 
 
 @sipas.group("translations")

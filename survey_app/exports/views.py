@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import render_template, stream_with_context
+from flask import abort, render_template, stream_with_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -13,7 +14,7 @@ from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Campaign, Role
 from survey_app.services import audit
-from survey_app.services.export import ExportFile, responses_file, volumes_file
+from survey_app.services.export_formats import Download, campaign_download
 from survey_app.services.progress import counts_by_campaign
 from survey_app.sqlite import writes
 
@@ -24,39 +25,55 @@ def _campaign(code: str) -> Campaign:
     return db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
 
 
-def _download(campaign: Campaign, export: ExportFile) -> HttpResponse:
-    """Record the export, commit, then stream the file (the audit never waits on the download).
+def _send(campaign: Campaign, download: Download) -> HttpResponse:
+    """Record the export, commit, then send the file (a CSV streams; the audit never waits on it).
 
-    ``export`` was read before the commit and holds no ORM state, so its rows
-    stream in a session of their own after this request's session is gone.
+    ``download`` was read before the commit and holds no ORM state, so a
+    streamed file reads its rows in a session of its own after this one is gone.
     """
     audit.record(current_user.username, "export", f"campaign:{campaign.code}",
-                 rows=export.row_count, format="csv", data=export.name)
+                 rows=download.row_count, format=download.fmt, data=download.what)
     db.session.commit()
-    response = HttpResponse(stream_with_context(export.chunks()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response = HttpResponse(stream_with_context(download.chunks()), mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def _download(code: str, what: str, fmt: str) -> HttpResponse:
+    campaign = _campaign(code)
+    try:
+        download = campaign_download(campaign, what, fmt, str(get_locale()))
+    except ValueError:
+        abort(404)
+    return _send(campaign, download)
+
+
 @bp.get("/")
 def list_exports():
-    """Every campaign with its accepted responses and the two files to download."""
+    """Every campaign with its accepted responses and the files to download."""
     campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
     return render_template("exports/list.html", campaigns=list(campaigns), counts=counts_by_campaign())
 
 
-@bp.get("/<code>/responses.csv")
+@bp.get("/<code>/responses.csv", defaults={"fmt": "csv"})
+@bp.get("/<code>/responses.<fmt>")
 @writes
-def download_responses(code: str):
-    """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
-    campaign = _campaign(code)
-    return _download(campaign, responses_file(campaign))
+def download_responses(code: str, fmt: str):
+    """The accepted responses, one row each (flagged and rejected ones are left out): CSV, XLSX, SAV or JSON."""
+    return _download(code, "responses", fmt)
 
 
 @bp.get("/<code>/volumes.csv")
 @writes
 def download_volumes(code: str):
     """VOLUMES.csv: ``site,field,volume`` per stratum, the ``--volumes`` file of the analysis."""
-    campaign = _campaign(code)
-    return _download(campaign, volumes_file(campaign))
+    return _download(code, "volumes", "csv")
+
+
+@bp.get("/<code>/indices.csv", defaults={"fmt": "csv"})
+@bp.get("/<code>/indices.<fmt>")
+@writes
+def download_indices(code: str, fmt: str):
+    """The results page's figures by field: CSV, XLSX or JSON (the schema of ``analysis score``)."""
+    return _download(code, "indices", fmt)

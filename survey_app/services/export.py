@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import TextIO
 
 import sqlalchemy as sa
 
@@ -80,7 +79,7 @@ def volumes_file(campaign: Campaign) -> ExportFile:
     return ExportFile("volumes", campaign.code, VOLUME_COLUMNS, len(rows), lambda: iter(rows))
 
 
-def _safe_text(value: str) -> str:
+def safe_text(value: str) -> str:
     """Keep spreadsheet programs from running a cell as a formula."""
     return "'" + value if value.startswith(_FORMULA_START) else value
 
@@ -127,7 +126,7 @@ def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnai
             for question in questionnaire.demographics:
                 row[question.id] = (demographics or {}).get(question.id, "")
             if comment_id:
-                row[comment_id] = _safe_text(comment or "")
+                row[comment_id] = safe_text(comment or "")
             yield row
         last_id = ids[-1]
 
@@ -170,11 +169,3 @@ def volume_rows(campaign: Campaign) -> list[dict[str, str]]:
         .where(Stratum.campaign_id == campaign.id).order_by(Site.code, ServiceField.code)).all()
     return [{"site": site, "field": field, "volume": "" if volume is None else str(volume)}
             for site, field, volume in rows]
-
-
-def write_export(campaign: Campaign, out: TextIO, volumes: bool = False) -> int:
-    """Write RESPONSES.csv (or VOLUMES.csv) to ``out``; return the number of rows."""
-    export = volumes_file(campaign) if volumes else responses_file(campaign)
-    for chunk in export.chunks():
-        out.write(chunk)
-    return export.row_count

@@ -15,10 +15,13 @@ import functools
 import io
 import json
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import deque
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
+import openpyxl
+import pyreadstat
 import pytest
 import zxingcpp
 from PIL import Image
@@ -26,15 +29,17 @@ from PIL import Image
 from tests.conftest import require_tool
 from tests.journeys.http import Browser, Page, read_page, survey_answers
 
-STAFF_AREAS = ("/staff/", "/admin/", "/campaigns/", "/exports/", "/account/")
+STAFF_AREAS = ("/staff/", "/admin/", "/campaigns/", "/exports/", "/results/", "/account/")
 """Pages whose links are followed; other same-origin pages (a counter's survey, a kiosk) are only opened."""
 NOT_FOLLOWED = ("/logout",)
 UTF8_BOM = b"\xef\xbb\xbf"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 RESPONSES_HEAD = ["response_id", "campaign", "site", "field"]
 VOLUMES_HEADER = ["site", "field", "volume"]
-COORDINATOR_FILES = {"responses.csv", "volumes.csv", "posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
-DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": {"responses.csv", "volumes.csv"}}
+ANALYST_FILES = {"responses.csv", "responses.xlsx", "responses.sav", "responses.json", "volumes.csv", "indices.csv",
+                 "indices.xlsx", "indices.json"}
+COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
+DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": ANALYST_FILES}
 """The files each role must find a link to (so a crawl that finds nothing cannot pass)."""
 
 
@@ -56,7 +61,10 @@ def _check_csv(page: Page, server) -> None:
     rows = _csv_rows(page)
     header, data = rows[0], rows[1:]
     assert all(len(row) == len(header) for row in data), "rows with another number of cells than the header"
-    if page.url.split("?")[0].endswith("/volumes.csv"):
+    if page.url.split("?")[0].endswith("/indices.csv"):
+        assert header[:5] == ["group_by", "group", "group_name", "level", "id"], header
+        assert data, "no index, though a citizen has answered"
+    elif page.url.split("?")[0].endswith("/volumes.csv"):
         assert header == VOLUMES_HEADER, header
         assert data and all(int(volume) > 0 for _, _, volume in data), data
         assert len({(site, field) for site, field, _ in data}) == len(data), "a stratum twice"
@@ -100,6 +108,19 @@ def _check_json(page: Page, server) -> None:
     json.loads(page.body)
 
 
+def _check_xlsx(page: Page, server) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(page.body), read_only=True)
+    assert book.sheetnames[0] in ("responses", "indices"), book.sheetnames
+
+
+def _check_sav(page: Page, server) -> None:
+    with tempfile.NamedTemporaryFile(suffix=".sav") as file:
+        file.write(page.body)
+        file.flush()
+        frame, meta = pyreadstat.read_sav(file.name)
+    assert len(frame) and meta.column_names_to_labels.get("TC1"), "no rows or no variable labels"
+
+
 def _check_html(page: Page, server) -> None:
     language = parse_qs(urlsplit(page.url).query).get("lang", ["vi"])[0]  # Vietnamese unless asked otherwise
     assert f'<html lang="{language}"' in page.text[:200], f"not in the language asked ({language})"
@@ -111,6 +132,8 @@ CHECKS = {  # address ending → (type it must come in, what the file must be)
     ".png": ("image/png", _check_png),
     ".svg": ("image/svg+xml", _check_svg),
     ".json": ("application/json", _check_json),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _check_xlsx),
+    ".sav": ("application/x-spss-sav", _check_sav),
 }
 
 
