@@ -9,7 +9,7 @@ import pytest
 
 from analysis import layout_from_questionnaire, score_files
 from forms import load_standard
-from survey_app.models import Stratum
+from survey_app.models import Campaign, Stratum
 from survey_app.services.submit import Submission, submit_response
 
 LAYOUT = layout_from_questionnaire(load_standard())
@@ -100,3 +100,59 @@ def test_a_suppressed_figure_is_greyed_with_its_reason_not_hidden(analyst, demo)
     assert 'class="num suppressed"' in html
     assert "Không đủ tin cậy để công bố" in html
     assert re.search(r'title="effective sample size [0-9.]+ &lt; 30"', html)
+
+
+def _next_campaign(campaign, session) -> Campaign:
+    """A later campaign over the same strata (the next year's survey)."""
+    later = Campaign(code="demo-2027", name="Khảo sát SIPAS 2027", questionnaire_version=campaign.questionnaire_version,
+                     status="open", target=campaign.target)
+    for stratum in campaign.strata:
+        later.strata.append(Stratum(site=stratum.site, field=stratum.field, volume=stratum.volume))
+    session.add(later)
+    session.flush()
+    return later
+
+
+def test_change_since_the_previous_campaign_with_its_interval_and_verdict(analyst, answered, session):
+    later = _next_campaign(answered, session)
+    SATISFIED["cong_chung"], before = [5, 5, 4, 5, 5], SATISFIED["cong_chung"]
+    try:
+        _answer(later, seed=12)
+    finally:
+        SATISFIED["cong_chung"] = before
+    html = analyst.get(f"/results/{later.code}").get_data(as_text=True)
+    assert "Thay đổi so với Khảo sát SIPAS lĩnh vực tư pháp" in html
+    assert "Cải thiện" in html, "notarization went from far below to far above"
+
+    earlier, now = (score_files_of(analyst, c) for c in (answered, later))
+    changes = [float(v) for v in re.findall(r'data-change="([0-9.e-]+)"', html)]
+    assert changes == pytest.approx([b.overall.index - a.overall.index for a, b in
+                                     zip(earlier.groups, now.groups, strict=True)], abs=1e-12)
+
+
+def score_files_of(client, campaign):
+    """``python -m analysis score --by field`` on the campaign's own exports."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        responses, volumes = Path(folder) / "r.csv", Path(folder) / "v.csv"
+        responses.write_bytes(client.get(f"/exports/{campaign.code}/responses.csv").data)
+        volumes.write_bytes(client.get(f"/exports/{campaign.code}/volumes.csv").data)
+        return score_files(str(responses), str(volumes), LAYOUT, by="field", target=0.9, lonely="adjust")
+
+
+def test_a_change_is_the_difference_with_summed_variances_on_the_smaller_df():
+    from analysis import Figure
+    from analysis.change import change
+
+    before = Figure("overall", "overall", 0.80, se=0.012)
+    after = Figure("overall", "overall", 0.88, se=0.016)
+    moved = change(before, 40, after, 25)
+    assert moved.difference == pytest.approx(0.08)
+    assert moved.se == pytest.approx(0.02)
+    assert moved.df == 25
+    assert moved.ci_low == pytest.approx(0.08 - 2.059538552753294 * 0.02)
+    assert moved.verdict == "improved"
+    assert change(after, 40, before, 25).verdict == "worsened"
+    assert change(before, 40, Figure("overall", "overall", 0.82, se=0.04), 25).verdict == "no_change"

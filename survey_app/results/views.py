@@ -12,7 +12,7 @@ from survey_app.menu import add_menu_entry
 from survey_app.models import Campaign, Role
 from survey_app.results import bp
 from survey_app.results.charts import bar_chart
-from survey_app.services.results import GROUPINGS, campaign_results
+from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
 
 add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
 
@@ -26,7 +26,19 @@ FLAGS = {
     "footnote": _l("Publish with a note"),
     "review": _l("Check before publishing"),
 }
+CHANGES = {
+    "improved": _l("Improved"),
+    "worsened": _l("Worsened"),
+    "no_change": _l("No detectable change"),
+}
 GROUP_TITLES = {"field": _l("By service field"), "site": _l("By site"), "agency": _l("By agency")}
+
+
+def points(value: float | None) -> str:
+    """A difference of shares in percentage points with a sign (+3,20 điểm %)."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + format_decimal(100 * value, format="#,##0.00")
 
 
 def share(value: float | None) -> str:
@@ -44,8 +56,9 @@ def p_value(value: float | None) -> str:
 
 @bp.context_processor
 def result_helpers() -> dict:
-    return {"share": share, "p_value": p_value, "verdict_label": lambda v: VERDICTS.get(v, "—"),
-            "flag_label": lambda code: FLAGS.get(code, code), "group_titles": GROUP_TITLES}
+    return {"share": share, "points": points, "p_value": p_value, "verdict_label": lambda v: VERDICTS.get(v, "—"),
+            "change_label": lambda v: CHANGES.get(v, "—"), "flag_label": lambda code: FLAGS.get(code, code),
+            "group_titles": GROUP_TITLES, "group_key": group_key}
 
 
 @bp.get("/")
@@ -62,7 +75,7 @@ def show_results(code: str):
     by = request.args.get("by", "field")
     if by not in GROUPINGS:
         abort(404)
-    results = campaign_results(campaign, by, str(get_locale()))
+    results = with_changes(campaign_results(campaign, by, str(get_locale())), str(get_locale()))
     report, chosen, chart = results.report, None, None
     if report is not None:
         chosen = request.args.get("group", 0, type=int)

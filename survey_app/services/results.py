@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from analysis import Report, layout_from_questionnaire, score
+from analysis.change import Change, change
 from forms.questionnaire import Questionnaire
 from survey_app.extensions import db
-from survey_app.models import Agency, Campaign, ServiceField, Site
+from survey_app.models import Agency, Campaign, ServiceField, Site, Stratum
 from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.statistics import stratum_stats
 
@@ -34,6 +35,10 @@ class CampaignResults:
     problem: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     """Code → name of the groups (fields, sites or agencies) in the page's language."""
+    previous: Campaign | None = None
+    """The latest earlier campaign over some of the same strata, when it has results."""
+    changes: dict[tuple, Change] = field(default_factory=dict)
+    """Group (``group_key(by)``) → the change of its overall index since ``previous``."""
 
     @property
     def target(self) -> float:
@@ -45,6 +50,38 @@ def _names(by: str, lang: str) -> dict[str, str]:
         return {f.code: f.name(lang) for f in db.session.scalars(sa.select(ServiceField))}
     model = Site if by == "site" else Agency
     return {code: name for code, name in db.session.execute(sa.select(model.code, model.name))}
+
+
+def group_key(by: dict[str, str]) -> tuple:
+    """A group's identity across campaigns: ``()`` for all responses, ``(("field", "ho_tich"),)`` …"""
+    return tuple(sorted(by.items()))
+
+
+def previous_campaign(campaign: Campaign) -> Campaign | None:
+    """The latest campaign created before ``campaign`` that surveyed at least one of its strata (site × field)."""
+    own = sa.select(Stratum.site_id, Stratum.field_id).where(Stratum.campaign_id == campaign.id)
+    return db.session.scalar(
+        sa.select(Campaign).join(Stratum, Stratum.campaign_id == Campaign.id)
+        .where(Campaign.id < campaign.id, sa.tuple_(Stratum.site_id, Stratum.field_id).in_(own))
+        .order_by(Campaign.id.desc()).limit(1))
+
+
+def with_changes(results: CampaignResults, lang: str) -> CampaignResults:
+    """Add the change of each group's overall index since the previous campaign (same grouping)."""
+    earlier_campaign = previous_campaign(results.campaign) if results.report else None
+    if earlier_campaign is None:
+        return results
+    before = campaign_results(earlier_campaign, results.by, lang)
+    if before.report is None:
+        return results
+    earlier = {group_key(g.by): g for g in before.report.groups}
+    results.previous = earlier_campaign
+    for group in results.report.groups:
+        old = earlier.get(group_key(group.by))
+        if old is not None:
+            results.changes[group_key(group.by)] = change(old.overall, old.df, group.overall, group.df,
+                                                          results.report.level)
+    return results
 
 
 def campaign_results(campaign: Campaign, by: str, lang: str) -> CampaignResults:
