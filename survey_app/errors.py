@@ -1,9 +1,15 @@
-"""Friendly error pages in the page's language; the request's transaction is rolled back."""
+"""Friendly error pages in the page's language; the request's transaction is rolled back.
+
+Citizens and staff get different words: a citizen who mistyped a QR address is
+told to scan the code again; a member of staff inside the staff area gets the
+staff menu and a message about the page or record they asked for.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Gone
 
@@ -25,6 +31,28 @@ MESSAGES = {
     500: (_l("Something went wrong on our side"),
           _l("Your answers may not have been saved. Please try again in a moment.")),
 }
+
+
+STAFF_MESSAGES = {
+    404: (_l("Page not found"),
+          _l("There is no page at this address, or what it names (a campaign, a counter, an account) does not "
+             "exist. Check the address, or start again from the menu.")),
+    410: (_l("This is no longer available"),
+          _l("What this address named has been withdrawn, for example a revoked counter. Start again from the "
+             "menu.")),
+    500: (_l("Something went wrong on our side"),
+          _l("What you just did may not have been saved. Check the page, then try again in a moment.")),
+}
+"""Staff wording where the citizen's would mislead; other statuses use ``MESSAGES``."""
+CITIZEN_BLUEPRINTS = frozenset({"public", "kiosk"})
+
+
+def in_staff_area() -> bool:
+    """Whether the failed request belongs to the staff pages: a staff blueprint's route, or any address that
+    matches no route while a member of staff is logged in (a citizen's QR address never does)."""
+    if request.blueprint in CITIZEN_BLUEPRINTS:
+        return False
+    return request.blueprint is not None or current_user.is_authenticated
 
 
 NOT_SAVED = (_l("Your answers were not saved"),
@@ -50,6 +78,9 @@ def render_error(status: int, error: Exception | None = None):
         return error.response  # a response made for this refusal (a citizen's form, kept as sent)
     if status == 400 and error is not None:
         current_app.logger.warning("request refused: %s", getattr(error, "description", error))
+    if in_staff_area():
+        title, body = STAFF_MESSAGES.get(status) or MESSAGES.get(status, STAFF_MESSAGES[500])
+        return render_template("staff/error.html", title=title, body=body, status=status), status
     title, body = MESSAGES.get(status, MESSAGES[500])
     return render_template("error.html", title=title, body=body, status=status), status
 

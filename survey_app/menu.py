@@ -8,6 +8,19 @@ from flask_login import current_user
 
 from survey_app.models import Role
 
+ROLE_LABELS = {
+    Role.ANALYST.value: _l("Analyst"),
+    Role.COORDINATOR.value: _l("Survey coordinator"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+"""Roles in the reader's language, least privilege first (the order of every role choice)."""
+
+
+def role_label(role: str) -> str:
+    """A role as the menu and the admin pages name it, in the page's language."""
+    return str(ROLE_LABELS.get(role, role))
+
+
 MENU: list[tuple[str, object, frozenset[str]]] = [
     ("staff.home", _l("Home"), frozenset({"admin", "coordinator", "analyst"})),
 ]

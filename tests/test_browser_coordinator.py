@@ -117,7 +117,7 @@ def test_coordinator_sets_up_opens_and_watches_a_campaign(site, browser, tmp_pat
         page.select_option("#agency", label="Đơn vị stp")
         page.fill("#period_start", "2026-01-01")
         page.fill("#period_end", "2026-03-31")
-        assert page.input_value("#target_percent") == "90.0"
+        assert page.input_value("#target_percent") == "90"
         for _, _, site_code, volumes in SITES:
             for field_code in volumes:
                 page.check(f'input[name="strata"][value="{site.pairs[(site_code, field_code)]}"]')

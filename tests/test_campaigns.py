@@ -111,6 +111,13 @@ def set_status(client, code: str, status: str, **extra):
     return post(client, f"/campaigns/{code}", {"status": status, **extra}, action=f"/campaigns/{code}/status")
 
 
+def apply_plan(client, code: str, **values):
+    """Compare ``values`` on the plan page, then press Apply on that page (what a coordinator does)."""
+    url = f"/campaigns/{code}/plan?" + "&".join(f"{k}={v}" for k, v in values.items())
+    return client.post(f"/campaigns/{code}/plan", data={**hidden_fields(page(client, url)), **values,
+                                                        "action": "apply"})
+
+
 def quotas_of(campaign: Campaign) -> dict[tuple[str, str], int | None]:
     return {(s.site.code, s.field.code): s.quota for s in campaign.strata}
 
@@ -123,7 +130,7 @@ def test_create_campaign_with_strata(coordinator, org):
     newest = db.session.scalar(sa.select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == "sipas-justice").order_by(QuestionnaireVersion.version.desc()))
     assert re.search(rf'<option selected value="{newest.id}">|<option value="{newest.id}" selected', form)
-    assert 'value="90.0"' in form, "the target is shown as a percentage, 90 by default"
+    assert 'value="90"' in form, "the target is shown as a percentage, 90 by default"
     sites, fields = org
     assert f'value="{pair(sites, fields, "xa-a-01", "ho_tich")}"' in form
     assert f'value="{pair(sites, fields, "stp-01", "ho_tich")}"' not in form, "stp-01 does not serve hộ tịch"
@@ -261,9 +268,7 @@ def test_plan_compares_methods_and_applies_one(coordinator, org):
     cells = dict(re.findall(r'data-method="([a-z-]+)">(.*?)</td>', civil, re.S))
     assert "—*" in cells["proportional"] and "±" in cells["min-proportional"]
 
-    applied = post(client, "/campaigns/stp-2026/plan?total=270&method=proportional",
-                   {"total": "270", "method": "proportional", "minimum": "5", "power": "0.5"},
-                   action="/campaigns/stp-2026/plan")
+    applied = apply_plan(client, "stp-2026", total="270", method="proportional", minimum="5", power="0.5")
     assert applied.status_code == 303 and applied.headers["Location"].endswith("/campaigns/stp-2026/quotas")
     campaign = campaign_by_code()
     proportional = quotas_of(campaign)
@@ -271,8 +276,8 @@ def test_plan_compares_methods_and_applies_one(coordinator, org):
     assert proportional[("xa-a-01", "ho_tich")] < 5
     assert all(s.quota <= s.volume for s in campaign.strata)
 
-    assert post(client, "/campaigns/stp-2026/plan",
-                {"total": "270", "method": "min-proportional", "minimum": "10", "power": "0.5"}).status_code == 303
+    assert apply_plan(client, "stp-2026", total="270", method="min-proportional", minimum="10",
+                      power="0.5").status_code == 303
     compromise = quotas_of(campaign_by_code())
     assert sum(compromise.values()) == 270 and min(compromise.values()) >= 10
     assert all(s.quota <= s.volume for s in campaign_by_code().strata)
@@ -280,8 +285,7 @@ def test_plan_compares_methods_and_applies_one(coordinator, org):
 
     too_many = page(client, "/campaigns/stp-2026/plan?total=20000&method=equal&minimum=5&power=0.5")
     assert "The total (20,000) is larger than all the dossiers of the period (10,740)." in too_many
-    refused = post(client, "/campaigns/stp-2026/plan",
-                   {"total": "20", "method": "min-proportional", "minimum": "10", "power": "0.5"})
+    refused = apply_plan(client, "stp-2026", total="20", method="min-proportional", minimum="10", power="0.5")
     assert refused.status_code == 303
     assert "Not possible: at least 10 forms per stratum needs 50 forms." in page(client, refused.headers["Location"])
     assert quotas_of(campaign_by_code()) == compromise
@@ -337,7 +341,7 @@ def test_opening_needs_volumes_then_creates_counters(coordinator, org):
               db.session.scalars(sa.select(CounterToken).where(CounterToken.campaign_id == campaign.id))}
     assert tokens == {"stp-01": "ly_lich_tu_phap", "xa-a-01": None, "pcc-01": None}
 
-    assert set_status(client, "stp-2026", "closed").status_code == 303
+    assert set_status(client, "stp-2026", "closed", confirmed="yes").status_code == 303
     confirm = set_status(client, "stp-2026", "open")
     assert confirm.status_code == 200 and "Yes, reopen the campaign" in confirm.get_data(as_text=True)
     assert campaign_by_code().status == "closed"
@@ -371,7 +375,8 @@ def test_revoke_and_reissue_a_counter(coordinator, org, app):
         assert "posters.pdf" not in listing
     assert client.get(old_path).status_code == 200
 
-    revoked = post(client, "/campaigns/stp-2026/counters", {}, action=f"/campaigns/stp-2026/counters/{token.id}/revoke")
+    revoked = post(client, "/campaigns/stp-2026/counters", {"confirmed": "yes"},
+                   action=f"/campaigns/stp-2026/counters/{token.id}/revoke")
     assert revoked.status_code == 303
     assert client.get(old_path).status_code == 410
 
@@ -416,8 +421,8 @@ def test_counters_can_be_created_before_opening(coordinator, org):
 def test_progress_counts_by_stratum_field_and_day(coordinator, org):
     client = coordinator
     ready(client, org)
-    assert post(client, "/campaigns/stp-2026/plan",
-                {"total": "270", "method": "min-proportional", "minimum": "5", "power": "0.5"}).status_code == 303
+    assert apply_plan(client, "stp-2026", total="270", method="min-proportional", minimum="5",
+                      power="0.5").status_code == 303
     assert set_status(client, "stp-2026", "open").status_code == 303
     campaign = campaign_by_code()
     tokens = {t.site.code: t for t in db.session.scalars(sa.select(CounterToken))}

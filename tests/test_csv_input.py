@@ -97,9 +97,10 @@ def test_counts_typed_on_the_plan_pages_read_like_volumes(coordinator, demo):
     """A total or a quota typed as 1.200 is 1200 there too."""
     campaign, _ = demo
     plan = f"/campaigns/{campaign.code}/plan"
-    token = hidden_fields(coordinator.get(plan).get_data(as_text=True))["csrf_token"]
-    applied = coordinator.post(plan, data={"csrf_token": token, "total": "1.200", "method": "proportional",
-                                           "minimum": "5", "power": "0,5"})
+    shown = hidden_fields(coordinator.get(plan + "?total=1200&method=proportional&minimum=5&power=0.5")
+                          .get_data(as_text=True))
+    applied = coordinator.post(plan, data={**shown, "total": "1.200", "method": "proportional",
+                                           "minimum": "5", "power": "0,5", "action": "apply"})
     assert applied.status_code == 303
     assert campaign.planned_total == 1200 and sum(s.quota for s in campaign.strata) == 1200
 

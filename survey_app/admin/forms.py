@@ -10,15 +10,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from survey_app.menu import ROLE_LABELS
 from survey_app.models import Role
 from survey_app.services.codes import code_problem
 from survey_app.services.passwords import PASSWORD_MAX, PASSWORD_MIN
 
-ROLE_LABELS = {
-    Role.ADMIN.value: _l("Administrator"),
-    Role.COORDINATOR.value: _l("Survey coordinator"),
-    Role.ANALYST.value: _l("Analyst"),
-}
 KIND_LABELS = {
     "department": _l("Provincial department"),
     "service_centre": _l("Public administrative service centre"),
@@ -48,9 +44,9 @@ def _at_most(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters."))
 
 
-def _role_field():
+def _role_field(default: str | None = None):
     return SelectField(_l("Role"), choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],
-                       invalid_choice_message=_l("Choose a role."))
+                       default=default, invalid_choice_message=_l("Choose a role."))
 
 
 def _password_field(label):
@@ -65,7 +61,7 @@ class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), filters=[_strip], validators=[
         DataRequired(message=_l("Enter a username.")),
         Length(min=2, max=64, message=_l("A username has %(min)d to %(max)d characters.")), _valid_username])
-    role = _role_field()
+    role = _role_field(default=Role.ANALYST.value)  # least privilege unless the admin chooses more
     password = _password_field(_l("Initial password (optional)"))
 
 

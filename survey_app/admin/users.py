@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.admin import bp
-from survey_app.admin.forms import ROLE_LABELS, PasswordResetForm, RoleForm, UserCreateForm
+from survey_app.admin.forms import PasswordResetForm, RoleForm, UserCreateForm
 from survey_app.extensions import db
+from survey_app.menu import ROLE_LABELS
 from survey_app.models import Role, User
 from survey_app.services import audit
 from survey_app.services.passwords import generated_password

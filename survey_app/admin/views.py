@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 
 from survey_app.admin import bp, imports, organisations, users  # noqa: F401  (the modules register the routes)
-from survey_app.menu import add_menu_entry
+from survey_app.menu import add_menu_entry, role_label
+
+bp.add_app_template_global(role_label)  # the staff menu names the user's role in the page's language
 
 add_menu_entry("admin.list_agencies", _l("Agencies and counters"))
 add_menu_entry("admin.list_fields", _l("Service fields"))

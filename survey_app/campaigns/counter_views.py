@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey_app.campaigns import bp
@@ -57,11 +57,25 @@ def create_counters(code: str):
 
 @bp.post("/<code>/counters/<int:token_id>/revoke")
 def revoke_campaign_counter(code: str, token_id: int):
-    """Revoke one counter: its QR code answers 410 from now on (audited)."""
+    """Revoke one counter after a confirmation page: its QR code answers 410 from now on (audited)."""
     campaign = campaign_or_404(code)
     token = _counter_or_404(campaign, token_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirmed") != "yes" and not token.is_revoked:
+        return render_template(
+            "campaigns/confirm.html", campaign=campaign, fields={},
+            title=_("Revoke the QR code of %(site)s?", site=token.site.name),
+            explanation=[
+                _("The printed poster's QR code stops working at once: a citizen who scans it is told the survey "
+                  "is no longer open."),
+                _("A citizen who is filling in the form from this code right now cannot send it: on pressing Send "
+                  "they see a page saying their answers were not saved."),
+                _("Answers already received stay. To go on collecting at this counter, reissue it afterwards and "
+                  "put up its new poster.")],
+            yes=_("Yes, revoke this QR code"), no=_("No, keep it"),
+            action=url_for("campaigns.revoke_campaign_counter", code=code, token_id=token_id),
+            back=url_for("campaigns.list_counters", code=code))
     try:
         revoke_counter(token, actor())
     except CampaignError as error:

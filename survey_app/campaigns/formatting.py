@@ -17,6 +17,10 @@ COUNTER_POSTER_ENDPOINT = "posters.counter_poster"
 DEVICES_ENDPOINT = "posters.list_devices"
 
 
+DAY_FORMAT = "dd/MM/yyyy"
+"""Dates on staff pages, 02/12/2026: the Vietnamese way, and unambiguous in English too."""
+
+
 def locale() -> str:
     """The page's language code (vi or en)."""
     return str(get_locale())
@@ -42,13 +46,13 @@ def total_of(values) -> str:
 
 
 def day(value) -> str:
-    """A date in the page's language (dd/mm/yyyy in Vietnamese); an em dash for None."""
-    return "—" if value is None else format_date(value, "short")
+    """A date as dd/mm/yyyy (02/12/2026); an em dash for None."""
+    return "—" if value is None else format_date(value, DAY_FORMAT)
 
 
 def moment(value) -> str:
     """A UTC timestamp as local date and time (Asia/Ho_Chi_Minh unless configured otherwise)."""
-    return "—" if value is None else format_datetime(value, "short")
+    return "—" if value is None else format_datetime(value, DAY_FORMAT + " HH:mm")
 
 
 @bp.context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -19,6 +20,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from analysis.csvfile import CountError, parse_count
 from analysis.planning import METHODS
@@ -36,15 +38,32 @@ DEFAULT_MINIMUM = 5
 DEFAULT_POWER = 0.5
 
 
+def _decimal_text(value) -> str:
+    """A number as the page's language writes it, without thousands grouping and without trailing zeros:
+    90, 90,5 or 0,5 in Vietnamese (90, 90.5, 0.5 in English), like the tables beside the inputs."""
+    return format_decimal(value, format="0.###")
+
+
 class CommaDecimalField(DecimalField):
-    """A decimal that also takes a comma as the decimal mark (90,5), as Vietnamese writes it."""
+    """A decimal that takes a comma or a point as the decimal mark (90,5 or 90.5), shown as the page's language
+    writes it (90 rather than 90.0); what could not be read is shown as typed."""
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
 
+    def _value(self):
+        if self.data is not None:
+            return _decimal_text(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
 
 class CountField(IntegerField):
     """A whole number as people write it, read like a volume in a CSV file: 1200, 1.200 or 1 200."""
+
+    def _value(self):
+        if self.data is not None:
+            return str(self.data)  # plain digits: 1200 reads the same in every language
+        return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -57,14 +76,38 @@ class CountField(IntegerField):
 
 
 class CommaFloatField(FloatField):
-    """A float that also takes a comma as the decimal mark (0,5)."""
+    """A float that takes a comma or a point as the decimal mark (0,5 or 0.5), shown in the page's language."""
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
 
+    def _value(self):
+        if self.data is not None:
+            return _decimal_text(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+
+class DayField(DateField):
+    """A date typed as dd/mm/yyyy (02/12/2026), as Vietnamese and British readers write it; the ISO form
+    2026-12-02 is read too. A text input: a browser's date input would show its own locale's format."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, format=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"], **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _none_if_blank(value):
+    return value or None
 
 
 def _lower(value):
@@ -84,10 +127,10 @@ class CampaignForm(FlaskForm):
         DataRequired(message=_l("Enter a name.")), Length(max=255, message=_l("At most %(max)d characters."))])
     agency = SelectField(_l("Owning agency (optional)"), choices=[],
                          invalid_choice_message=_l("Choose an agency from the list."))
-    period_start = DateField(_l("Period start"), validators=[Optional()],
-                             invalid_value_message=_l("Enter a date, e.g. 2026-01-31."))
-    period_end = DateField(_l("Period end"), validators=[Optional()],
-                           invalid_value_message=_l("Enter a date, e.g. 2026-01-31."))
+    period_start = DayField(_l("Period start"), validators=[Optional()],
+                            invalid_value_message=_l("Enter a date as day/month/year, e.g. 31/01/2026."))
+    period_end = DayField(_l("Period end"), validators=[Optional()],
+                          invalid_value_message=_l("Enter a date as day/month/year, e.g. 31/01/2026."))
     questionnaire = SelectField(_l("Questionnaire"), choices=[],
                                 invalid_choice_message=_l("Choose a questionnaire from the list."))
     target_percent = CommaDecimalField(
@@ -135,6 +178,7 @@ class PlanForm(FlaskForm):
                        invalid_value_message=_l("Enter a whole number of at least 1."), validators=[
         InputRequired(message=_l("Enter the total number of forms.")),
         NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number of at least 1."))])
+    prior = StringField(_l("Earlier campaign whose results guide Neyman"), filters=[_strip, _lower, _none_if_blank])
     method = RadioField(_l("Method to apply"), default=DEFAULT_METHOD,
                         choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS],
                         invalid_choice_message=_l("Choose a method."))

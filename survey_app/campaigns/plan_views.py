@@ -1,7 +1,11 @@
 """Sample plan (kế hoạch chọn mẫu): compare allocation methods side by side, apply one, adjust quotas by hand.
 
-The preview is a GET (bookmarkable, no side effect); applying and saving quotas
-are POSTs with CSRF. The comparison comes from ``analysis.planning.plan_report``:
+The preview is a GET (bookmarkable, no side effect). The page's one form posts
+(with CSRF) what is on screen: "Compare" redirects to the preview of those
+values, "Apply" writes them only when they are the values the comparison on
+screen was made with (hidden ``shown-*`` fields); otherwise it shows the
+comparison of the new values and asks again, so Apply never writes a plan the
+coordinator did not see. The comparison comes from ``analysis.planning.plan_report``:
 n_h of every method per stratum, and the expected margin of error overall and
 per field, so a coordinator sees proportional allocation starve small cells.
 """
@@ -29,18 +33,31 @@ from survey_app.campaigns.forms import (
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, Stratum
 from survey_app.services.campaign_error import CampaignError
-from survey_app.services.campaigns import ordered_strata
-from survey_app.services.plan import apply_plan, set_quotas
+from survey_app.services.campaigns import find_campaign, ordered_strata, stratum_name
+from survey_app.services.plan import apply_plan, prior_campaign, prior_satisfaction, set_quotas
 from survey_app.services.progress import collected_by_stratum
 
-PLAN_PARAMETERS = ("total", "method", "minimum", "power")
+PLAN_PARAMETERS = ("total", "method", "minimum", "power", "prior")
+SHOWN = "shown-"
+"""Prefix of the hidden fields that carry the parameters of the comparison on screen."""
+
+
+def _prior(campaign: Campaign, form: PlanForm) -> Campaign | None:
+    """The earlier campaign whose results the form asks to use as Neyman's prior, when it is the one offered."""
+    if not form.prior.data:
+        return None
+    offered = prior_campaign(campaign)
+    return offered if offered is not None and offered == find_campaign(form.prior.data) else None
 
 
 def _plan_problems(campaign: Campaign, strata: list[Stratum], form: PlanForm) -> list[str]:
     """Why no plan can be computed, in the user's language (checked before ``plan_report``)."""
     if not strata:
         return [_("The campaign has no strata yet.")]
-    missing = [f"{s.site.code} × {s.field.code}" for s in strata if s.volume is None]
+    if form.prior.data and _prior(campaign, form) is None:
+        return [_("The campaign %(code)s has no results that cover every stratum of this one; "
+                  "it cannot serve as the prior.", code=form.prior.data)]
+    missing = [stratum_name(s) for s in strata if s.volume is None]
     if missing:
         return [_("Import the service volumes first; these strata have none: %(strata)s.",
                   strata=", ".join(missing))]
@@ -51,8 +68,11 @@ def _plan_problems(campaign: Campaign, strata: list[Stratum], form: PlanForm) ->
     return []
 
 
-def _report(strata: list[Stratum], form: PlanForm) -> dict:
-    records = [{"site": s.site.code, "field": s.field.code, "volume": s.volume} for s in strata]
+def _report(campaign: Campaign, strata: list[Stratum], form: PlanForm) -> dict:
+    prior = _prior(campaign, form)
+    shares = prior_satisfaction(prior, campaign) if prior is not None else [0.5] * len(strata)
+    records = [{"site": s.site.code, "field": s.field.code, "volume": s.volume, "p": p}
+               for s, p in zip(strata, shares, strict=True)]
     report = plan_report(records, form.total.data, METHODS, minimum=form.minimum.data, power=form.power.data)
     need = sum(min(form.minimum.data, s.volume) for s in strata)
     for result in report["methods"].values():
@@ -70,7 +90,7 @@ def _editable(campaign: Campaign) -> bool:
 def plan_sample(code: str):
     """Preview every allocation method for the given total, minimum and power."""
     campaign = campaign_or_404(code)
-    asked = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in PLAN_PARAMETERS])
+    asked = _parameters(request.args)
     if not asked:  # first visit: compare at the campaign's planned total (270 unless planned otherwise)
         asked = MultiDict({"total": str(campaign.planned_total or DEFAULT_TOTAL), "method": DEFAULT_METHOD,
                            "minimum": str(DEFAULT_MINIMUM), "power": str(DEFAULT_POWER)})
@@ -80,20 +100,43 @@ def plan_sample(code: str):
     if form.validate():
         problems = _plan_problems(campaign, strata, form)
         if not problems:
-            report = _report(strata, form)
+            report = _report(campaign, strata, form)
     fields = {s.field.code: s.field.name(locale()) for s in strata}
     return render_template("campaigns/plan.html", campaign=campaign, strata=strata, form=form, report=report,
                            problems=problems, methods=METHODS, method_labels=METHOD_LABELS, field_names=fields,
-                           apply_form=CsrfForm(), editable=_editable(campaign))
+                           shown={SHOWN + k: v for k, v in asked.items()}, prior=_prior(campaign, form),
+                           offered_prior=prior_campaign(campaign), editable=_editable(campaign))
+
+
+def _parameters(values: MultiDict) -> MultiDict:
+    """The plan parameters among request values, blanks and surrounding spaces dropped."""
+    return MultiDict([(k, v.strip()) for k, v in values.items(multi=True) if k in PLAN_PARAMETERS and v.strip()])
+
+
+def _shown_matches(form: PlanForm) -> bool:
+    """Whether the values posted are those the comparison on screen was made with (compared as read, so
+    0,5 and 0.5 are the same)."""
+    shown = MultiDict([(k[len(SHOWN):], v) for k, v in request.form.items(multi=True) if k.startswith(SHOWN)])
+    if not shown:
+        return False
+    compared = PlanForm(formdata=shown, meta={"csrf": False})
+    return compared.validate() and all(compared[name].data == form[name].data for name in PLAN_PARAMETERS)
 
 
 @bp.post("/<code>/plan")
 def apply_sample_plan(code: str):
-    """Write the chosen method's allocation into the quotas and the planned total."""
+    """Compare the values on screen, or write the chosen method's allocation into the quotas and the planned
+    total when the comparison shown was made with exactly these values."""
     campaign = campaign_or_404(code)
     form = PlanForm()
-    back = url_for("campaigns.plan_sample", code=code, **{k: v for k, v in request.form.items()
-                                                           if k in PLAN_PARAMETERS})
+    posted = _parameters(request.form)
+    back = url_for("campaigns.plan_sample", code=code, **posted.to_dict())
+    if request.form.get("action") == "compare":
+        return redirect(back + "#comparison", code=303)
+    if not _shown_matches(form):
+        flash(_("The values changed after the last comparison. Here is the comparison for the new values: "
+                "check it, then apply."), "error")
+        return redirect(back + "#comparison", code=303)
     if not _editable(campaign):
         flash(_("This campaign is closed; reopen it to change the plan."), "error")
         return redirect(back, code=303)
@@ -102,7 +145,7 @@ def apply_sample_plan(code: str):
         return redirect(back, code=303)
     strata = ordered_strata(campaign)
     problems = _plan_problems(campaign, strata, form)
-    report = None if problems else _report(strata, form)
+    report = None if problems else _report(campaign, strata, form)
     if report and "error" in report["methods"][form.method.data]:
         problems = [report["methods"][form.method.data]["message"]]
     if problems:
@@ -110,7 +153,8 @@ def apply_sample_plan(code: str):
             flash(problem, "error")
         return redirect(back, code=303)
     try:
-        apply_plan(campaign, form.method.data, form.total.data, form.minimum.data, form.power.data, actor())
+        apply_plan(campaign, form.method.data, form.total.data, form.minimum.data, form.power.data, actor(),
+                   prior=_prior(campaign, form))
     except CampaignError as error:
         db.session.rollback()
         flash_campaign_error(error)

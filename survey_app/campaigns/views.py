@@ -76,6 +76,21 @@ def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:
     return form
 
 
+def _select_cells(form: CampaignForm) -> bool:
+    """Whether a "Tick all" button of the strata grid was pressed (without JavaScript): then tick every cell of
+    its row (``row:<site id>``) or column (``column:<field id>``), or untick them when all were ticked, for the
+    form to be shown again with nothing saved."""
+    kind, _sep, key = request.form.get("select", "").partition(":")
+    if kind not in ("row", "column") or not key.isdigit():
+        return False
+    part = 0 if kind == "row" else 1
+    cells = {choice.value for choice in form.strata.choices if choice.value.split(":")[part] == key}
+    chosen = set(form.strata.data or [])
+    chosen = chosen - cells if cells <= chosen else chosen | cells
+    form.strata.data = [choice.value for choice in form.strata.choices if choice.value in chosen]
+    return True
+
+
 def _validate(form: CampaignForm, campaign: Campaign | None) -> bool:
     """Validate a posted form, the campaign code (format, uniqueness) included, so every problem shows at once."""
     if not form.is_submitted():
@@ -103,6 +118,8 @@ def _save(form: CampaignForm, campaign: Campaign) -> None:
 def create_campaign():
     """A new draft campaign with its strata (site × field)."""
     form = _campaign_form()
+    if request.method == "POST" and _select_cells(form):
+        return render_template("campaigns/form.html", form=form, campaign=None)
     if _validate(form, None):
         campaign = Campaign(status=CampaignStatus.DRAFT.value)
         _save(form, campaign)
@@ -124,6 +141,8 @@ def edit_campaign(code: str):
         flash(_("Only a draft campaign can be edited."), "error")
         return redirect(url_for("campaigns.show_campaign", code=code), code=303)
     form = _campaign_form(campaign)
+    if request.method == "POST" and _select_cells(form):
+        return render_template("campaigns/form.html", form=form, campaign=campaign)
     if _validate(form, campaign):
         try:
             _save(form, campaign)
@@ -152,18 +171,42 @@ def show_campaign(code: str):
                            tallies=tallies, total=progress.total, problems=problems, form=CsrfForm())
 
 
+def _confirmation(campaign: Campaign, new_status: str) -> tuple[str, list[str], str, str] | None:
+    """Title, explanation, yes and no of the question asked before closing or reopening; None for opening."""
+    old = campaign.status
+    if (old, new_status) == (CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value):
+        return (_("Close %(name)s?", name=campaign.name),
+                [_("The counters' QR codes stop taking answers at once. A citizen who scans one is told the "
+                   "survey is closed."),
+                 _("A citizen who is filling in the form right now cannot send it: on pressing Send they see a "
+                   "page saying their answers were not saved."),
+                 _("The results keep every answer received until now. You can reopen the campaign later.")],
+                _("Yes, close the campaign"), _("No, keep it open"))
+    if (old, new_status) == (CampaignStatus.CLOSED.value, CampaignStatus.OPEN.value):
+        return (_("Reopen %(name)s?", name=campaign.name),
+                [_("The counters' QR codes will take answers again, and new responses will count in this "
+                   "campaign's results. Reopen only to extend the collection, for example when quotas are not "
+                   "reached.")],
+                _("Yes, reopen the campaign"), _("No, keep it closed"))
+    return None
+
+
 @bp.post("/<code>/status")
 def change_campaign_status(code: str):
-    """Open, close or (after confirmation) reopen the campaign (audited)."""
+    """Open, or (after a confirmation page) close or reopen the campaign (audited)."""
     campaign = campaign_or_404(code)
     form = CsrfForm()
     if not form.validate_on_submit():
         flash(_("The form had expired; please try again."), "error")
         return redirect(url_for("campaigns.show_campaign", code=code), code=303)
     new_status = request.form.get("status", "")
-    reopening = campaign.status == CampaignStatus.CLOSED.value and new_status == CampaignStatus.OPEN.value
-    if reopening and request.form.get("confirmed") != "yes":
-        return render_template("campaigns/confirm_reopen.html", campaign=campaign, form=form)
+    question = _confirmation(campaign, new_status)
+    if question is not None and request.form.get("confirmed") != "yes":
+        title, explanation, yes, no = question
+        return render_template("campaigns/confirm.html", campaign=campaign, title=title, explanation=explanation,
+                               yes=yes, no=no, fields={"status": new_status},
+                               action=url_for("campaigns.change_campaign_status", code=code),
+                               back=url_for("campaigns.show_campaign", code=code))
     try:
         created = change_status(campaign, new_status, actor())
     except CampaignError as error:

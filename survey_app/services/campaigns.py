@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -79,14 +79,19 @@ def set_strata(campaign: Campaign, pairs: Iterable[tuple[int, int]]) -> tuple[in
         collected = collected_by_stratum(campaign.id)
         kept = [s for s in dropped if collected.get(s.id)]
         if kept:
-            raise CampaignError(*[_l("%(site)s × %(field)s already has responses and cannot be removed.",
-                                     site=s.site.code, field=s.field.code) for s in kept])
+            raise CampaignError(*[_l("%(stratum)s already has responses and cannot be removed.",
+                                     stratum=stratum_name(s)) for s in kept])
     for stratum in dropped:
         campaign.strata.remove(stratum)
     for site_id, field_id in sorted(wanted - set(current)):
         campaign.strata.append(Stratum(site_id=site_id, field_id=field_id))
     db.session.flush()
     return len(wanted - set(current)), len(dropped)
+
+
+def stratum_name(stratum: Stratum) -> str:
+    """A stratum as people name it, site name × field name in the reader's language (not the codes)."""
+    return f"{stratum.site.name} × {stratum.field.name(str(get_locale()))}"
 
 
 def ordered_strata(campaign: Campaign) -> list[Stratum]:
@@ -98,7 +103,7 @@ def open_problems(campaign: Campaign) -> list[LazyString]:
     """What stops the campaign from opening (before counters are created), in the reader's language."""
     if not campaign.strata:
         return [_l("The campaign has no strata: choose sites and fields first.")]
-    missing = sorted(f"{s.site.code} × {s.field.code}" for s in campaign.strata if s.volume is None)
+    missing = [stratum_name(s) for s in ordered_strata(campaign) if s.volume is None]
     if missing:
         return [_l("Import the service volume of every stratum first; missing: %(strata)s.",
                    strata=", ".join(missing))]

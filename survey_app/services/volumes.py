@@ -21,6 +21,7 @@ from analysis.volumes import VolumeRow, volume_rows
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, ServiceField, Site, Stratum
 from survey_app.services import audit
+from survey_app.services.campaigns import ordered_strata, stratum_name
 from survey_app.services.csv_problems import RowError, Wording, row_errors
 from survey_app.services.progress import collected_by_stratum
 
@@ -112,7 +113,7 @@ def import_volumes(campaign: Campaign, data: bytes, actor: str) -> VolumeImport:
             site, service_field = target
             campaign.strata.append(Stratum(site=site, field=service_field, volume=volume))
             result.added.append(f"{site.code} × {service_field.code}")
-    result.without_volume = sorted(f"{s.site.code} × {s.field.code}" for s in campaign.strata if s.volume is None)
+    result.without_volume = [stratum_name(s) for s in ordered_strata(campaign) if s.volume is None]
     audit.record(actor, "campaign_volumes", f"campaign:{campaign.code}", rows=len(rows), updated=result.updated,
                  added=result.added)
     db.session.flush()
