@@ -39,6 +39,12 @@ def _on_connect(dbapi_connection, connection_record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; an in-memory database says 'memory'
         cursor.close()
+        # lower() folds every letter (CÁN BỘ → cán bộ) as PostgreSQL's does, not ASCII only: searches match alike.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
 
 
 def _may_write() -> bool:

@@ -11,6 +11,7 @@ from analysis import layout_from_questionnaire, score_files
 from forms import load_standard
 from survey_app.models import Campaign, Stratum
 from survey_app.services.submit import Submission, submit_response
+from tests.helpers import answer_at_counter, log_in, make_user, token_for
 
 LAYOUT = layout_from_questionnaire(load_standard())
 SATISFIED = {"ho_tich": [5, 5, 5, 4, 5], "cong_chung": [2, 3, 4, 5, 1], "ly_lich_tu_phap": [4, 5, 3, 5, 4],
@@ -156,3 +157,25 @@ def test_a_change_is_the_difference_with_summed_variances_on_the_smaller_df():
     assert moved.verdict == "improved"
     assert change(after, 40, before, 25).verdict == "worsened"
     assert change(before, 40, Figure("overall", "overall", 0.82, se=0.04), 25).verdict == "no_change"
+
+
+def test_analysts_read_the_groups_comments_newest_first_and_search_them(analyst, demo, new_client, auth):
+    campaign, tokens = demo
+    _answer(campaign, per_stratum=3)
+    for text in ("Chờ lâu quá", "Cán bộ tận tình", "Phí đúng quy định, cán bộ vui vẻ"):
+        answer_at_counter(analyst, token_for(tokens, "pcc1-01"), TC1=4, comment=text, service_field="cong_chung")
+    answer_at_counter(analyst, token_for(tokens, "stp-01"), TC1=4, comment="Ở sở tư pháp")
+    groups = analyst.get(f"/results/{campaign.code}").get_data(as_text=True)
+    notarization = re.search(r'href="(/results/demo-2026\?by=field&amp;group=\d+)#detail">Công chứng', groups)
+    html = analyst.get(notarization.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    comments = html.split('id="comments"')[1]
+    assert comments.index("Phí đúng quy định") < comments.index("Cán bộ tận tình") < comments.index("Chờ lâu quá")
+    assert "Ở sở tư pháp" not in comments, "another field's comment"
+    searched = analyst.get(notarization.group(1).replace("&amp;", "&") + "&q=CÁN BỘ").get_data(as_text=True)
+    found = searched.split('id="comments"')[1]
+    assert "Cán bộ tận tình" in found and "Chờ lâu quá" not in found
+
+    coordinator = new_client()
+    make_user("coordinator", "lan")
+    log_in(coordinator, "lan")
+    assert 'id="comments"' not in coordinator.get(f"/results/{campaign.code}").get_data(as_text=True)

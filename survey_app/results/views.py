@@ -6,12 +6,14 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Campaign, Role
 from survey_app.results import bp
 from survey_app.results.charts import bar_chart
+from survey_app.services.comments import group_comments
 from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
 
 add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
@@ -84,9 +86,15 @@ def show_results(code: str):
         rows = [(_group_label(results, group.by), group.overall, "") for group in report.groups]
         chart = bar_chart(rows, results.target)
     lang = str(get_locale())
+    search = request.args.get("q", "")
+    # Comments may hold personal words: analysts (and admins) read them, coordinators do not.
+    comments = None
+    if report is not None and current_user.role in (Role.ANALYST.value, Role.ADMIN.value):
+        comments = group_comments(campaign, report.groups[chosen].by, lang, search)
     elements = results.questionnaire.elements
     return render_template(
         "results/show.html", results=results, campaign=campaign, report=report, chosen=chosen, chart=chart,
+        comments=comments, search=search,
         group_label=lambda g: _group_label(results, g),
         element_titles={e.id: e.title.get(lang) or e.title["vi"] for e in elements},
         criterion_texts={c.id: c.text.get(lang) or c.text["vi"] for e in elements for c in e.criteria})
