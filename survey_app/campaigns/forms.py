@@ -46,7 +46,13 @@ def _decimal_text(value) -> str:
 
 class CommaDecimalField(DecimalField):
     """A decimal that takes a comma or a point as the decimal mark (90,5 or 90.5), shown as the page's language
-    writes it (90 rather than 90.0); what could not be read is shown as typed."""
+    writes it (90 rather than 90.0); what could not be read is shown as typed. A text box: a number box
+    would drop 90,5 on a page in Vietnamese."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "decimal"}, **kwargs)
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
@@ -58,7 +64,13 @@ class CommaDecimalField(DecimalField):
 
 
 class CountField(IntegerField):
-    """A whole number as people write it, read like a volume in a CSV file: 1200, 1.200 or 1 200."""
+    """A whole number as people write it, read like a volume in a CSV file: 1200, 1.200 or 1 200 (a text box:
+    a number box would read 1.200 as 1.2)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "numeric"}, **kwargs)
 
     def _value(self):
         if self.data is not None:
@@ -76,7 +88,13 @@ class CountField(IntegerField):
 
 
 class CommaFloatField(FloatField):
-    """A float that takes a comma or a point as the decimal mark (0,5 or 0.5), shown in the page's language."""
+    """A float that takes a comma or a point as the decimal mark (0,5 or 0.5), shown in the page's language
+    (in a text box, like ``CommaDecimalField``)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "decimal"}, **kwargs)
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(v).strip().replace(",", ".") for v in valuelist])
