@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,25 +45,29 @@ def _screenshots(tmp_path: Path) -> Path:
     return folder
 
 
-def _logged_in(browser, site, viewport, **options):
+@contextmanager
+def logged_in(browser, site, viewport, **options):
+    """A page of a new browser context in which the coordinator has logged in; closed after the block."""
     context = browser.new_context(viewport=viewport, **options)
     context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{site.base_url}/login")
-    page.fill('input[name="username"]', "lan")
-    page.fill('input[name="password"]', PASSWORD)
-    page.locator('form button[type="submit"]').click()
-    page.wait_for_url("**/staff/")
-    return context, page
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base_url}/login")
+        page.fill('input[name="username"]', "lan")
+        page.fill('input[name="password"]', PASSWORD)
+        page.locator('form button[type="submit"]').click()
+        page.wait_for_url("**/staff/")
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_staff_pages_fit_the_screen(demo_site, browser, tmp_path, viewport):
     """Every campaign page at 360 px and 1366 px: wide tables scroll inside their box, the page does not."""
     folder = _screenshots(tmp_path)
-    context, page = _logged_in(browser, demo_site, viewport)
     code = demo_site.campaign
-    try:
+    with logged_in(browser, demo_site, viewport) as page:
         for name, path in (("overview", ""), ("plan", "/plan?total=270&method=neyman&minimum=5&power=0.5"),
                            ("quotas", "/quotas"), ("counters", "/counters"), ("progress", "/progress"),
                            ("volumes", "/volumes"), ("devices", "/devices")):
@@ -75,13 +80,10 @@ def test_staff_pages_fit_the_screen(demo_site, browser, tmp_path, viewport):
             assert page.evaluate(WIDER_THAN_SCREEN) <= 0, f"{name} is wider than {viewport['width']} px"
             page.screenshot(path=folder / f"staff-{name}-{viewport['width']}.png", full_page=True)
         assert page.locator(".staff-nav").is_visible(), "the staff 404 keeps the staff menu"
-    finally:
-        context.close()
 
 
 def test_plan_table_scrolls_with_its_first_column_in_view(demo_site, browser):
-    context, page = _logged_in(browser, demo_site, PHONE)
-    try:
+    with logged_in(browser, demo_site, PHONE) as page:
         page.goto(f"{demo_site.base_url}/campaigns/{demo_site.campaign}/plan")
         assert page.input_value("#power") == "0,5", "a decimal as Vietnamese writes it, kept by the browser"
         box = page.locator(".table-scroll:has(#plan-table)")
@@ -90,14 +92,11 @@ def test_plan_table_scrolls_with_its_first_column_in_view(demo_site, browser):
         before = first.bounding_box()["x"]
         box.evaluate("e => { e.scrollLeft = 300; }")
         assert abs(first.bounding_box()["x"] - before) < 2, "the site column stays in view"
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_strata_grid_cells_rows_and_columns_toggle(demo_site, browser, javascript):
-    context, page = _logged_in(browser, demo_site, PHONE, java_script_enabled=javascript)
-    try:
+    with logged_in(browser, demo_site, PHONE, java_script_enabled=javascript) as page:
         page.goto(f"{demo_site.base_url}/campaigns/new?lang=en")
         cell = page.locator("label.cell-choice").first
         box = cell.locator("input")
@@ -123,14 +122,11 @@ def test_strata_grid_cells_rows_and_columns_toggle(demo_site, browser, javascrip
         page.wait_for_load_state()
         in_column = page.locator(f'#strata-grid input[data-column="{key}"]')
         assert [in_column.nth(i).is_checked() for i in range(count)] == [False] * count
-    finally:
-        context.close()
 
 
 def test_apply_without_compare_does_not_write_what_was_not_shown(demo_site, browser):
     """Total 300 and "equal" typed, Apply pressed without Compare: the comparison of those values comes back."""
-    context, page = _logged_in(browser, demo_site, DESKTOP)
-    try:
+    with logged_in(browser, demo_site, DESKTOP) as page:
         page.goto(f"{demo_site.base_url}/campaigns/{demo_site.campaign}/plan?lang=en")
         page.fill("#total", "300")
         page.check('input[name="method"][value="equal"]')
@@ -141,5 +137,3 @@ def test_apply_without_compare_does_not_write_what_was_not_shown(demo_site, brow
         page.get_by_role("button", name="Apply “Equal per stratum”: write these quotas").click()
         page.wait_for_url("**/quotas")
         assert "Quotas set: 300 forms" in page.locator(".flash").inner_text()
-    finally:
-        context.close()
