@@ -213,7 +213,16 @@ def check_form_refused_then_sent(page, url: str, what: str) -> None:
 
 
 def test_citizen_form_empty_refused_and_sent(site, phone):
-    check_form_refused_then_sent(phone, site.counter(SINGLE_FIELD_COUNTER).url, "the citizen form")
+    url = site.counter(SINGLE_FIELD_COUNTER).url
+    check_form_refused_then_sent(phone, url, "the citizen form")
+    phone.goto(url)
+    assert_accessible(phone, "the citizen form opened again on the phone that sent it")
+
+
+def test_citizen_form_in_english(site, phone):
+    phone.goto(site.counter(SINGLE_FIELD_COUNTER).url + "?lang=en")
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert_accessible(phone, "the citizen form in English")
 
 
 def test_citizen_form_asking_for_the_field(site, phone):
