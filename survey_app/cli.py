@@ -199,6 +199,34 @@ def export_command(campaign_code: str, what: str | None, fmt: str, out_path: Pat
         click.echo(f"{download.row_count} {noun} written to {out_path}", err=True)
 
 
+@sipas.command("report")
+@click.argument("campaign_code")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "pdf"]), default="pdf", show_default=True,
+              help="json: the indices in the schema of 'python -m analysis score'; html or pdf: the printable report.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.")
+@with_appcontext
+def report_command(campaign_code: str, fmt: str, out_path: Path) -> None:
+    """Write a campaign's results report (in Vietnamese) or its indices; recorded in the audit trail."""
+    from flask import current_app
+
+    from survey_app.results.report import report_html, report_pdf
+    from survey_app.services.export_formats import indices_json
+    from survey_app.services.results import campaign_results
+
+    campaign = _campaign(campaign_code)
+    with current_app.test_request_context():
+        if fmt == "json":
+            out_path.write_bytes(indices_json(campaign_results(campaign, "field", "vi")))
+        elif fmt == "html":
+            out_path.write_text(report_html(campaign), encoding="utf-8")
+        else:
+            out_path.write_bytes(report_pdf(campaign))
+    audit.record("cli", "export", f"campaign:{campaign.code}", format=fmt, data="report")
+    db.session.commit()
+    click.echo(f"report of {campaign.code} written to {out_path}", err=True)
+
+
 @sipas.group("translations")
 def translations() -> None:
     """Extract, update and compile the interface catalogues (pybabel)."""

@@ -8,4 +8,4 @@ from survey_app.models import Role
 bp = Blueprint("results", __name__, url_prefix="/results")
 require_roles(bp, Role.COORDINATOR, Role.ANALYST)
 
-from survey_app.results import views  # noqa: E402,F401
+from survey_app.results import report, views  # noqa: E402,F401

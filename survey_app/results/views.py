@@ -83,24 +83,32 @@ def show_results(code: str):
         chosen = request.args.get("group", 0, type=int)
         if not 0 <= chosen < len(report.groups):
             abort(404)
-        rows = [(_group_label(results, group.by), group.overall, "") for group in report.groups]
-        chart = bar_chart(rows, results.target)
+        chart = results_chart(results)
     lang = str(get_locale())
     search = request.args.get("q", "")
     # Comments may hold personal words: analysts (and admins) read them, coordinators do not.
     comments = None
     if report is not None and current_user.role in (Role.ANALYST.value, Role.ADMIN.value):
         comments = group_comments(campaign, report.groups[chosen].by, lang, search)
-    elements = results.questionnaire.elements
     return render_template(
         "results/show.html", results=results, campaign=campaign, report=report, chosen=chosen, chart=chart,
-        comments=comments, search=search,
-        group_label=lambda g: _group_label(results, g),
-        element_titles={e.id: e.title.get(lang) or e.title["vi"] for e in elements},
-        criterion_texts={c.id: c.text.get(lang) or c.text["vi"] for e in elements for c in e.criteria})
+        comments=comments, search=search, group_label=lambda g: group_label(results, g),
+        **question_texts(results.questionnaire, lang))
 
 
-def _group_label(results, by: dict[str, str]) -> str:
+def question_texts(questionnaire, lang: str) -> dict[str, dict[str, str]]:
+    """``element_titles`` and ``criterion_texts`` by id, in ``lang``, for the tables' row headers."""
+    elements = questionnaire.elements
+    return {"element_titles": {e.id: e.title.get(lang) or e.title["vi"] for e in elements},
+            "criterion_texts": {c.id: c.text.get(lang) or c.text["vi"] for e in elements for c in e.criteria}}
+
+
+def results_chart(results):
+    """The bar chart of every group's overall index (the page and the report draw the same)."""
+    return bar_chart([(group_label(results, g.by), g.overall, "") for g in results.report.groups], results.target)
+
+
+def group_label(results, by: dict[str, str]) -> str:
     """"All responses" for the whole campaign, else the group's name."""
     if not by:
         return str(_l("All responses"))
