@@ -75,6 +75,7 @@ STAFF_PAGES = [
     ("analyst", "/exports/"),
     ("analyst", "/results/"),
     ("analyst", "/results/{campaign}"),
+    ("analyst", "/results/{campaign}/report"),
 ]
 # GET routes that are files, data or citizen pages (checked below), not staff pages.
 NOT_STAFF_PAGES = {
@@ -82,6 +83,7 @@ NOT_STAFF_PAGES = {
     "kiosk.show_kiosk", "kiosk.show_thanks", "kiosk.show_display", "kiosk.display_qr",
     "posters.counter_poster", "posters.campaign_posters", "campaigns.get_progress",
     "exports.download_responses", "exports.download_volumes", "exports.download_indices",
+    "results.download_report",
 }
 
 
