@@ -139,6 +139,9 @@ def test_errors_inside_the_staff_area_speak_to_staff_with_the_menu(coordinator, 
         assert "There is no page at this address" in html
         assert 'aria-label="Main menu"' in html and "Log out" in html
         assert "Skip to the questions" not in html
+    forbidden = client.get("/admin/users")
+    assert forbidden.status_code == 403
+    assert "Log out" in forbidden.get_data(as_text=True), "the staff menu stays on a refusal"
 
 
 def test_citizens_keep_their_words_and_skip_to_the_questions_only_on_the_form(client, demo):
