@@ -74,14 +74,21 @@ def _safe_url() -> str:
 
 
 @sipas.command("demo")
+@click.option("--responses", type=click.IntRange(min=0), default=0,
+              help="Also add this many demo responses (marked demo:), to try the results pages.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(responses: int) -> None:
     """Create a demo province with an open 270-form campaign; print its counters' survey URLs."""
     from survey_app.services.demo import create_demo
+    from survey_app.services.demo_responses import add_demo_responses
     from survey_app.services.tokens import survey_url
 
     campaign, tokens = create_demo()
+    if responses:
+        add_demo_responses(campaign, responses)
     db.session.commit()
+    if responses:
+        click.echo(f"{responses} demo responses added", err=True)
     click.echo(f"campaign {campaign.code}")
     for token in tokens:
         click.echo(f"counter {token.site.code} {token.field.code if token.field else '-'} {survey_url(token)}")

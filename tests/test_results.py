@@ -179,3 +179,12 @@ def test_analysts_read_the_groups_comments_newest_first_and_search_them(analyst,
     make_user("coordinator", "lan")
     log_in(coordinator, "lan")
     assert 'id="comments"' not in coordinator.get(f"/results/{campaign.code}").get_data(as_text=True)
+
+
+def test_demo_responses_give_fields_different_verdicts(runner, analyst, session):
+    result = runner.invoke(args=["sipas", "demo", "--responses", "1500"])
+    assert result.exit_code == 0, result.output
+    html = analyst.get("/results/demo-2026").get_data(as_text=True)
+    rows = {name: html.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("Hộ tịch", "Công chứng")}
+    assert "verdict-met" in rows["Hộ tịch"] and "verdict-not_met" in rows["Công chứng"]
+    assert "1.500" in html, "all 1,500 counted"
