@@ -50,6 +50,8 @@ def language_url(lang: str) -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_compress import Compress
+
     from survey_app import models  # noqa: F401  (models must be known to the metadata)
     from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -61,6 +63,10 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["language_url"] = language_url
     limiter.init_app(app)
     login_manager.init_app(app)
+    # gzip or brotli for pages: a citizen's phone may be on a slow link. Not for streamed responses (static
+    # files, exports): Flask-Compress 1.25 leaves the file under a compressed stream unclosed.
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    Compress(app)
 
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
