@@ -1,8 +1,10 @@
 """Build a Flask-WTF form class from a questionnaire, in one language.
 
 The form names each rated input by its item id (``TC1`` … ``PA3``, ``OVERALL``)
-with values ``1``–``5``; an empty value means "not applicable". Messages come
-from the ``gettext`` the caller passes, so errors are in the page's language.
+with values ``1``–``5``. Nothing is pre-selected: every rated and demographic
+question ends with an explicit ``na`` choice ("not applicable / don't know",
+"prefer not to say"); an untouched question and ``na`` are both stored as blank.
+Messages come from the ``gettext`` the caller passes, so errors are in the page's language.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from forms.questionnaire import Questionnaire
 Gettext = Callable[..., str]
 
 
+NOT_APPLICABLE = "na"
+"""The value of the last choice of a rated or demographic question: stored as blank, like no answer."""
+
+
 class _ScaleChoice:
-    """Accept an empty answer (not applicable) or one of the scale levels."""
+    """Accept no answer, "not applicable", or one of the scale levels."""
 
     def __init__(self, levels: Sequence[str], message: str):
-        self.levels = set(levels)
+        self.levels = {*levels, NOT_APPLICABLE}
         self.message = message
 
     def __call__(self, form, field) -> None:
@@ -53,7 +59,8 @@ def build_survey_form(
 
     levels = [str(level) for level, _ in questionnaire.scale.labels]
     scale_choices = [SelectChoice(str(level), text(label)) for level, label in questionnaire.scale.labels]
-    out_of_scale = gettext("Choose one of the five levels, or leave the question blank.")
+    scale_choices.append(SelectChoice(NOT_APPLICABLE, gettext("Not applicable / don't know")))
+    out_of_scale = gettext("Choose one of the five levels, or “not applicable”.")
 
     attrs: dict[str, object] = {
         # The signed one-time nonce, bound to the counter, is this form's anti-forgery token: no session
@@ -63,6 +70,14 @@ def build_survey_form(
         "questionnaire": questionnaire,
         "lang": lang,
     }
+    # A counter serving several fields asks the field first: the screening question says "in this field".
+    if field_choices:
+        attrs["service_field"] = RadioField(
+            gettext("Service field"),
+            choices=[SelectChoice(code, label) for code, label in field_choices],
+            validators=[DataRequired(message=gettext("Choose the field of your procedure."))],
+            validate_choice=False,
+        )
     screening = questionnaire.screening
     attrs[screening.id] = RadioField(
         text(screening.text),
@@ -71,13 +86,6 @@ def build_survey_form(
         validate_choice=False,
     )
     attrs["_screening_keys"] = set(screening.choice_keys())
-    if field_choices:
-        attrs["service_field"] = RadioField(
-            gettext("Service field"),
-            choices=[SelectChoice(code, label) for code, label in field_choices],
-            validators=[DataRequired(message=gettext("Choose the field of your procedure."))],
-            validate_choice=False,
-        )
     rated = [c for e in questionnaire.elements for c in e.criteria]
     if questionnaire.overall:
         rated.append(questionnaire.overall)
@@ -91,7 +99,8 @@ def build_survey_form(
     for question in questionnaire.demographics:
         attrs[question.id] = RadioField(
             text(question.text),
-            choices=[SelectChoice(key, text(label)) for key, label in question.choices],
+            choices=[*(SelectChoice(key, text(label)) for key, label in question.choices),
+                     SelectChoice(NOT_APPLICABLE, gettext("Prefer not to say"))],
             validators=[_Choice(question.choice_keys(), gettext("Choose one of the listed answers."))],
             validate_choice=False,
         )
@@ -113,12 +122,17 @@ def build_survey_form(
         if chosen not in {"", None} and chosen not in {code for code, _ in field_choices}:
             self["service_field"].errors = [gettext("Choose the field of your procedure.")]
             ok = False
-        if answer.data == "yes" and not any(self[c.id].data for c in questionnaire_criteria):
-            self.form_errors.append(gettext("Answer at least one question about the service."))
+        # Checked whatever the screening answer so far, so an empty send shows every problem at once.
+        self.rule_errors = []
+        if answer.data != "no" and not any(self[c.id].data in levels for c in questionnaire_criteria):
+            self.rule_errors = [gettext(
+                "Choose a level from 1 to 5 for at least one question in parts 1 to 5. "
+                "The overall question does not count.")]
             ok = False
         return ok
 
     questionnaire_criteria = [c for e in questionnaire.elements for c in e.criteria]
+    attrs["rule_errors"] = []
     attrs["validate"] = validate
     return type("SurveyForm", (FlaskForm,), attrs)
 
@@ -128,10 +142,11 @@ def answers_from(form: FlaskForm, questionnaire: Questionnaire) -> dict[str, int
     result: dict[str, int | None] = {}
     for question_id in questionnaire.rated_ids():
         raw = form[question_id].data
-        result[question_id] = int(raw) if raw not in (None, "") else None
+        result[question_id] = int(raw) if raw not in (None, "", NOT_APPLICABLE) else None
     return result
 
 
 def demographics_from(form: FlaskForm, questionnaire: Questionnaire) -> dict[str, str]:
     """The optional demographic answers that were given."""
-    return {q.id: form[q.id].data for q in questionnaire.demographics if form[q.id].data}
+    return {q.id: form[q.id].data for q in questionnaire.demographics
+            if form[q.id].data not in (None, "", NOT_APPLICABLE)}

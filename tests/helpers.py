@@ -53,6 +53,20 @@ def open_form(client, path: str) -> dict[str, str]:
     return hidden_fields(page.get_data(as_text=True))
 
 
+def refused_page(client, path: str, data: dict[str, str]) -> str:
+    """Send ``data`` and expect a refusal: a redirect to the form kept as sent, at its error summary.
+
+    Returns the HTML of that page (a GET, so Back and reload never resend a form).
+    """
+    posted = client.post(path, data=data)
+    assert posted.status_code == 303, posted.status_code
+    location = posted.headers["Location"]
+    assert "held=" in location and location.endswith("#error-summary"), location
+    page = client.get(location)
+    assert page.status_code == 200, page.status_code
+    return page.get_data(as_text=True)
+
+
 def count_rows(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
@@ -61,7 +75,7 @@ def answer_at_counter(client, token: CounterToken, **fields: object) -> None:
     """A citizen's phone scans the counter's QR code, says the result was received and sends ``fields``.
 
     ``fields`` are item ids with 1–5 and any other input (``service_field``, ``gender``, ``comment``);
-    items left out are "not applicable".
+    items left out are left blank.
     """
     path = counter_path(token)
     as_another_phone(client, path)

@@ -76,30 +76,30 @@ def test_kiosk_thanks_then_blank_form_and_idle_reset(site, tablet):
     page.goto(kiosk)
     assert page.locator("h1").inner_text().startswith("Khảo sát")
 
-    page.locator('label[for="received_result-yes"]').click()
-    page.locator('label[for="TC1-5"]').click()
-    page.locator('label[for="CC2-4"]').click()
+    page.locator('label:has(> #received_result-yes)').click()
+    page.locator('label:has(> #TC1-5)').click()
+    page.locator('label:has(> #CC2-4)').click()
     page.get_by_role("button", name="Gửi phiếu").click()
     page.get_by_text("Cảm ơn ông/bà đã trả lời").wait_for()
     assert _responses(app) == [("kiosk", "accepted")]
 
     # The thank-you page goes back to a blank form by itself (meta refresh).
     page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(kiosk).path, timeout=(THANKS_SECONDS + 5) * 1000)
-    page.locator('label[for="received_result-yes"]').wait_for()
+    page.locator('label:has(> #received_result-yes)').wait_for()
     assert page.evaluate(CHOSEN) == 0
 
     # A citizen starts answering; every touch postpones the reset …
     _mark(page)
-    page.locator('label[for="received_result-yes"]').click()
+    page.locator('label:has(> #received_result-yes)').click()
     time.sleep(IDLE_SECONDS - 1)
-    page.locator('label[for="TC2-3"]').click()
+    page.locator('label:has(> #TC2-3)').click()
     last_touch = time.monotonic()
     time.sleep(IDLE_SECONDS - 1)
     assert _is_marked(page) and page.evaluate(CHOSEN) == 2, "a touch should restart the idle timer"
     # … and when they walk away, the form clears itself.
     page.wait_for_function("() => window.sipasMark !== true", timeout=(IDLE_SECONDS + 5) * 1000, polling=200)
     assert time.monotonic() - last_touch >= IDLE_SECONDS - 0.5
-    page.locator('label[for="received_result-yes"]').wait_for()
+    page.locator('label:has(> #received_result-yes)').wait_for()
     assert page.evaluate(CHOSEN) == 0
     assert _responses(app) == [("kiosk", "accepted")], "an abandoned form stores nothing"
 

@@ -19,7 +19,7 @@ from survey_app.kiosk.keys import display_key, display_url, kiosk_key, kiosk_url
 from survey_app.models import AuditEvent, Response
 from survey_app.services import rotating
 from survey_app.services.tokens import counter_token_string, survey_url
-from tests.helpers import as_another_phone, count_rows, counter_path, hidden_fields, open_form, token_for
+from tests.helpers import as_another_phone, count_rows, counter_path, hidden_fields, open_form, refused_page, token_for
 
 ITEMS = load_standard().item_ids()
 REFRESH = re.compile(r'<meta http-equiv="refresh" content="(\d+)(?:;url=([^"]+))?">')
@@ -71,8 +71,13 @@ def test_kiosk_shows_the_survey_and_stores_a_kiosk_response(app, client, demo):
     assert response.counter_token_id == token.id and response.stratum.field.code == "ly_lich_tu_phap"
     assert {a.question_id: a.value for a in response.answers}["PA3"] == 2
 
+    # The kiosk shows the same receipt code as the QR page.
+    code = response.receipt_code
+    assert f"Mã biên nhận: <strong class=\"code\">{code[:4]}&#8209;{code[4:]}</strong>" in thanks_html
+
     # Same behaviour as the QR page: a double tap stores one response; the next citizen gets a new nonce.
-    assert client.post(path, data={**form, "received_result": "yes", **_answers(TC1=5)}).status_code == 303
+    again = client.post(path, data={**form, "received_result": "yes", **_answers(TC1=5, PA3=2), "OVERALL": "4"})
+    assert again.headers["Location"] == posted.headers["Location"]
     assert count_rows(Response) == 1
     assert hidden_fields(client.get(path).get_data(as_text=True))["nonce"] != form["nonce"]
 
@@ -238,9 +243,7 @@ def test_stamp_survives_a_refused_submission(client, demo):
     path = counter_path(token)
     old = rotating.current_stamp(token.id, datetime.now(UTC) - timedelta(hours=2))
     form = open_form(client, f"{path}?r={old}")
-    refused = client.post(path, data={**form, **_answers(TC1=4)})
-    assert refused.status_code == 422
-    again = hidden_fields(refused.get_data(as_text=True))
+    again = hidden_fields(refused_page(client, path, {**form, **_answers(TC1=4)}))
     assert client.post(path, data={**again, "received_result": "yes", **_answers(TC1=4)}).status_code == 303
     assert _latest_response().status == "flagged"
 

@@ -21,13 +21,14 @@ from flask_babel import format_timedelta, get_locale
 from survey_app.extensions import csrf, db
 from survey_app.kiosk import bp
 from survey_app.kiosk.keys import resolve_display_key, resolve_kiosk_key
-from survey_app.models import CounterToken, Response, ResponseMode
+from survey_app.models import CounterToken, ResponseMode
 from survey_app.sending import citizen_submit_limits, posted_survey
 from survey_app.services.posters import counter_fields
 from survey_app.services.qr import qr_png
 from survey_app.services.rotating import rotate_seconds, rotating_survey_url, seconds_to_next_step, step_start
+from survey_app.services.submit import receipt_response
 from survey_app.services.survey import SurveyPage, blank_survey
-from survey_app.services.tokens import TokenGone, TokenNotFound, read_response_reference, response_reference
+from survey_app.services.tokens import TokenGone, TokenNotFound
 
 
 def _device_token(resolve, key: str) -> CounterToken:
@@ -77,15 +78,14 @@ def submit_kiosk(key: str):
     if page.response is None:
         return _render_form(key, token, page, 422)
     db.session.commit()
-    return redirect(url_for("kiosk.show_thanks", key=key, ref=response_reference(page.response.id)), code=303)
+    return redirect(url_for("kiosk.show_thanks", key=key, ref=page.response.receipt_code), code=303)
 
 
 @bp.get("/k/<key>/thanks")
 def show_thanks(key: str):
     """Thanks, then back to a blank form after a few seconds (a meta refresh: no script needed)."""
     token = _device_token(resolve_kiosk_key, key)
-    response_id = read_response_reference(request.args.get("ref", ""))
-    response = db.session.get(Response, response_id) if response_id else None
+    response = receipt_response(request.args.get("ref", ""))
     if response is None or response.counter_token_id != token.id:
         abort(404)
     return render_template("kiosk/thanks.html", response=response, start_url=_start_url(key),

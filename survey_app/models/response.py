@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,12 +27,23 @@ class ResponseStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""Receipt code letters: no 0/O, 1/I/L, so a code read aloud or copied by hand comes out right."""
+RECEIPT_LENGTH = 8
+
+
+def new_receipt_code() -> str:
+    """A random receipt code (31^8 ≈ 8.5·10^11 values): it says nothing about how many answers came in."""
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
 class Response(db.Model):
     """One submitted questionnaire. ``nonce`` is unique, so a retried submit stores one row."""
 
     __tablename__ = "response"
     __table_args__ = (
         sa.UniqueConstraint("nonce", name="uq_response_nonce"),
+        sa.UniqueConstraint("receipt_code", name="uq_response_receipt_code"),
         sa.CheckConstraint(sa.text("mode IN ('qr', 'kiosk', 'paper', 'web')"), name="mode_known"),
         sa.CheckConstraint(sa.text("status IN ('accepted', 'flagged', 'rejected')"), name="status_known"),
         sa.CheckConstraint(sa.text("duration_seconds IS NULL OR duration_seconds >= 0"),
@@ -47,6 +59,8 @@ class Response(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
     nonce: Mapped[str] = mapped_column(sa.String(64))
+    receipt_code: Mapped[str] = mapped_column(sa.String(16), default=new_receipt_code)
+    """The citizen's receipt (mã biên nhận), shown on the thank-you page instead of the row id."""
     submitted_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     duration_seconds: Mapped[int | None]
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
@@ -83,3 +97,20 @@ class ResponseComment(db.Model):
 
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
     text: Mapped[str] = mapped_column(sa.Text)
+
+
+class HeldForm(db.Model):
+    """A citizen's form refused on sending (a mistake, an expired page), kept a short while by a random key.
+
+    The refusal answers with a redirect to ``?held=<key>``, so the browser's history holds a plain
+    page, never a POST: Back and reload never ask to resend a form. Deleted once the form is sent.
+    """
+
+    __tablename__ = "held_form"
+
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    counter_token_id: Mapped[int] = mapped_column(sa.ForeignKey("counter_token.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(sa.String(64), index=True)
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    """The posted inputs by name, and ``_messages``: refusals that checking the answers again cannot repeat."""
+    created_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)

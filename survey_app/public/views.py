@@ -1,4 +1,10 @@
-"""Views of the citizen survey at ``/s/<token>``: show, submit once, thank (the use case is services/survey)."""
+"""Views of the citizen survey at ``/s/<token>``: show, submit once, thank (the use case is services/survey).
+
+Every answer to a send is a redirect (303) to a plain page: the receipt, or the
+refused form kept server-side (``?held=<key>``), so Back and reload never
+meet "Confirm Form Resubmission". Form pages are ``no-store``: Back always asks
+the server, which answers "already sent" once the form was sent.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,15 @@ from survey_app.extensions import csrf, db
 from survey_app.models import CounterToken, Response, ResponseMode
 from survey_app.public import bp
 from survey_app.sending import citizen_submit_limits, posted_survey
+from survey_app.services.held_forms import forget_held
 from survey_app.services.rotating import STAMP_PARAM, clean_stamp
-from survey_app.services.survey import SurveyPage, blank_survey, sent_survey
-from survey_app.services.tokens import (
-    TokenGone,
-    TokenNotFound,
-    read_response_reference,
-    resolve_counter_token,
-    response_reference,
-)
+from survey_app.services.submit import receipt_response
+from survey_app.services.survey import SurveyPage, blank_survey, hold_refused, kept_survey, sent_response
+from survey_app.services.tokens import TokenGone, TokenNotFound, resolve_counter_token
 
 SENT_COOKIE = "sipas_sent"
 SENT_MEMORY_SECONDS = 30 * 60
-"""How long a phone remembers the form it sent, so Back and send again stores nothing new."""
+"""How long a phone remembers the form it sent, so Back or a rescan says "already sent" (never its answers)."""
 
 
 def _counter(token_text: str) -> CounterToken:
@@ -34,8 +36,18 @@ def _counter(token_text: str) -> CounterToken:
 
 def _render(token_text: str, token: CounterToken, page: SurveyPage, status: int = 200):
     return render_template("public/survey.html", form=page.form, questionnaire=page.questionnaire, token=token,
-                           token_text=token_text, strata=page.strata, problems=page.problems if status != 200 else [],
-                           sent=page.response), status
+                           token_text=token_text, strata=page.strata, problems=page.problems), status
+
+
+def _no_store(response):
+    """Back and reload must ask the server again, never show a form from the browser's cache."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _already_sent(token_text: str, response: Response):
+    return render_template("public/sent.html", response=response, token_text=token_text)
 
 
 @bp.get("/")
@@ -43,19 +55,30 @@ def index():
     return render_template("public/index.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon at the address browsers try on their own (pages without an icon link: staff, errors)."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.get("/s/<token_text>")
 def show_survey(token_text: str):
-    """The counter's form; after a send from this phone (Back, a rescan), the form as sent, until ``?new``."""
+    """The counter's form; a refused form kept as sent (``?held``); "already sent" after a send, until ``?new``."""
     token = _counter(token_text)
     try:
-        sent = None if "new" in request.args else request.cookies.get(SENT_COOKIE)
-        page = sent_survey(token, sent) if sent else None
-        if page is None:
-            # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
-            page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
+        kept = kept_survey(token, request.args.get("held"))
+        if kept is not None:
+            return _no_store(_already_sent(token_text, kept.response) if kept.response else
+                             _render(token_text, token, kept))
+        sent_nonce = None if "new" in request.args else request.cookies.get(SENT_COOKIE)
+        sent = sent_response(token, sent_nonce) if sent_nonce else None
+        if sent is not None:
+            return _no_store(_already_sent(token_text, sent))
+        # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
+        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
     except TokenGone:
         abort(410)
-    return _render(token_text, token, page)
+    return _no_store(_render(token_text, token, page))
 
 
 @bp.post("/s/<token_text>")
@@ -67,11 +90,15 @@ def submit_survey(token_text: str):
         return render_template("public/ineligible.html", questionnaire=received.questionnaire, token=token,
                                token_text=token_text)
     if received.response is None:
-        return _render(token_text, token, received, 422)
+        key = hold_refused(token, received)
+        db.session.commit()
+        return redirect(url_for("public.show_survey", token_text=token_text, held=key, _anchor="error-summary"),
+                        code=303)
+    forget_held(received.response.nonce)
     db.session.commit()
     thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text,
-                                            ref=response_reference(received.response.id)), code=303))
-    # Remembered for this counter's pages only: Back and send again must show this receipt, not store anew.
+                                            ref=received.response.receipt_code), code=303))
+    # Remembered for this counter's pages only: Back or a rescan shows the receipt, not the answers.
     thanks.set_cookie(SENT_COOKIE, received.form.nonce.data, max_age=SENT_MEMORY_SECONDS,
                       path=url_for("public.show_survey", token_text=token_text), httponly=True, samesite="Lax",
                       secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -80,8 +107,7 @@ def submit_survey(token_text: str):
 
 @bp.get("/s/<token_text>/thanks")
 def show_thanks(token_text: str):
-    response_id = read_response_reference(request.args.get("ref", ""))
-    response = db.session.get(Response, response_id) if response_id else None
+    response = receipt_response(request.args.get("ref", ""))
     if response is None:
         abort(404)
     try:

@@ -33,6 +33,14 @@ def find_by_nonce(nonce: str) -> Response | None:
     return db.session.scalar(sa.select(Response).where(Response.nonce == nonce))
 
 
+def receipt_response(code: str) -> Response | None:
+    """The response with this receipt code (as the citizen reads it: case and spaces do not matter)."""
+    code = "".join(code.split()).upper()
+    if not code or len(code) > 16:
+        return None
+    return db.session.scalar(sa.select(Response).where(Response.receipt_code == code))
+
+
 def submit_response(submission: Submission) -> tuple[Response, bool]:
     """Store the submission; return (response, created). A repeated nonce returns the stored one."""
     existing = find_by_nonce(submission.nonce)

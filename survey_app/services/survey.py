@@ -2,7 +2,11 @@
 
 The QR page (``/s/<token>``) and the kiosk (``/k/<key>``) both call these; they
 differ only in mode and pages. A refusal never loses what was typed: every
-function that refuses returns the form filled in as posted, with a message.
+function that refuses returns the form filled in as posted, with a message; the
+QR page keeps it a short while (``held_forms``) and redirects to it, so the
+browser's history never holds a POST. A form sent again under its nonce with
+changed answers is refused too, the changes kept under a fresh nonce: they are
+never dropped silently behind the first receipt.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from forms.questionnaire import Questionnaire
 from forms.wtf import answers_from, build_survey_form, demographics_from
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, Stratum
+from survey_app.services.held_forms import hold_form, read_held
 from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
 from survey_app.services.submit import Submission, find_by_nonce, submit_response
@@ -35,14 +41,26 @@ class SurveyPage:
     ineligible: bool = False
 
     @property
-    def problems(self) -> list[tuple[str, str]]:
-        """(anchor, message) pairs for the error summary, in the order of the page."""
-        first_item = f"q-{self.questionnaire.item_ids()[0]}"
-        problems = [(first_item, message) for message in self.form.form_errors]
+    def problems(self) -> list[tuple[str | None, str]]:
+        """(input id, message) pairs for the error summary, in the order of the page.
+
+        The id is the first input of the question, so the summary's link puts the focus there;
+        None for a message about the whole page (an expired page).
+        """
+        problems: list[tuple[str | None, str]] = [(None, message) for message in self.form.form_errors]
+        first_criterion = self.questionnaire.elements[0].criteria[0].id
         for field in self.form:
+            if field.name == first_criterion:
+                problems.extend((first_input(field), message) for message in self.form.rule_errors)
             if field.name != "nonce":
-                problems.extend((f"q-{field.name}", message) for message in field.errors)
+                problems.extend((first_input(field), message) for message in field.errors)
         return problems
+
+
+def first_input(field) -> str:
+    """The id of a question's first input: its first radio (``TC1-1``), or the field itself."""
+    choices = getattr(field, "choices", None)
+    return f"{field.name}-{choices[0].value}" if choices else field.name
 
 
 def counter_strata(token: CounterToken) -> list[Stratum]:
@@ -59,14 +77,15 @@ def counter_strata(token: CounterToken) -> list[Stratum]:
     return sorted(strata, key=lambda s: s.field.code)
 
 
-def _page(token: CounterToken) -> SurveyPage:
-    """The counter's form in the page's language, bound to the posted data if any."""
+def _page(token: CounterToken, kept: dict[str, str] | None = None) -> SurveyPage:
+    """The counter's form in the page's language, bound to the posted data, or to ``kept`` answers."""
     strata = counter_strata(token)
     lang = str(get_locale())
     questionnaire = questionnaire_of(token.campaign.questionnaire_version)
     choices = [(s.field.code, s.field.name(lang)) for s in strata] if len(strata) > 1 else []
     form_class = build_survey_form(questionnaire, lang, gettext, choices)
-    return SurveyPage(form_class(), questionnaire, strata)
+    form = form_class() if kept is None else form_class(formdata=MultiDict(kept))
+    return SurveyPage(form, questionnaire, strata)
 
 
 def blank_survey(token: CounterToken, stamp: str | None = None) -> SurveyPage:
@@ -76,34 +95,56 @@ def blank_survey(token: CounterToken, stamp: str | None = None) -> SurveyPage:
     return page
 
 
-def sent_survey(token: CounterToken, nonce_text: str) -> SurveyPage | None:
-    """The form this browser already sent from ``token``, filled in as sent and carrying the same nonce.
+def sent_response(token: CounterToken, nonce_text: str) -> Response | None:
+    """The response this browser already sent from ``token`` (its nonce remembered in a cookie), if any.
 
-    None when ``nonce_text`` is not a nonce of this counter or stored nothing.
+    Only the receipt is shown from it, never the answers: the next person on the phone must not see them.
     """
     try:
         nonce = read_nonce(split_stamp(nonce_text)[0], token)
     except NonceInvalid:
         return None
-    response = find_by_nonce(nonce.value)
-    if response is None:
+    return find_by_nonce(nonce.value)
+
+
+def hold_refused(token: CounterToken, page: SurveyPage) -> str:
+    """Keep a refused form's inputs as posted (with its page-wide messages); return the key to show it again."""
+    form = page.form
+    data: dict[str, object] = {field.name: field.raw_data[0] for field in form
+                               if field.name != "nonce" and field.raw_data}
+    data["nonce"] = form.nonce.data or ""
+    data["_messages"] = list(form.form_errors)
+    try:
+        nonce_value = read_nonce(split_stamp(form.nonce.data)[0], token).value
+    except NonceInvalid:
+        nonce_value = ""
+    return hold_form(token, nonce_value, data)
+
+
+def kept_survey(token: CounterToken, key: str | None) -> SurveyPage | None:
+    """The refused form held under ``key``, with every problem again; None if unknown or too old.
+
+    When the form was sent since (Back from the thank-you page), ``response`` is the stored one.
+    """
+    held = read_held(token, key)
+    if held is None:
         return None
-    page = _page(token)
-    form, questionnaire = page.form, page.questionnaire
-    form.nonce.data = nonce_text
-    form[questionnaire.screening.id].data = "yes"
-    if "service_field" in form:
-        form.service_field.data = response.stratum.field.code
-    for answer in response.answers:
-        if answer.question_id in form:
-            form[answer.question_id].data = "" if answer.value is None else str(answer.value)
-    for question_id, value in response.demographics.items():
-        if question_id in form:
-            form[question_id].data = value
-    if questionnaire.comment and response.comment is not None:
-        form[questionnaire.comment.id].data = response.comment.text
-    page.response = response
+    kept = {name: value for name, value in held.data.items() if name != "_messages"}
+    page = _page(token, kept)
+    page.response = find_by_nonce(held.nonce) if held.nonce else None
+    if page.response is None:
+        page.form.validate()
+        page.form.form_errors.extend(held.data.get("_messages", []))
     return page
+
+
+def _same_answers(response: Response, submission: Submission) -> bool:
+    """Whether a form sent again under a stored nonce says what was stored (a double tap, a retry)."""
+    comment = response.comment.text if response.comment else ""
+    return (response.stratum_id == submission.stratum.id
+            and {a.question_id: a.value for a in response.answers} == submission.answers
+            and response.demographics == submission.demographics
+            and comment == submission.comment.strip())
 
 
 def held_survey(token: CounterToken, wait_seconds: int) -> SurveyPage:
@@ -145,7 +186,7 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
         stratum = next(s for s in strata if s.field.code == form.service_field.data)
     comment_id = questionnaire.comment.id if questionnaire.comment else None
     elapsed = (datetime.now(UTC) - nonce.issued_at).total_seconds()
-    page.response, _created = submit_response(Submission(
+    submission = Submission(
         stratum=stratum,
         counter_token=token,
         mode=mode,
@@ -156,5 +197,12 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
         locale=str(get_locale()),
         duration_seconds=max(0, int(elapsed)),
         flags=stamp_flags(stamp, token),
-    ))
+    )
+    page.response, created = submit_response(submission)
+    if not created and not _same_answers(page.response, submission):
+        form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+        form.form_errors.append(gettext(
+            "This form was already sent (receipt %(code)s), so the changed answers below were not saved. "
+            "If they are about another procedure, send them as a new form.", code=page.response.receipt_code))
+        page.response = None
     return page
