@@ -47,13 +47,14 @@ def _focused_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
-@pytest.mark.parametrize("counter", ["stp-01", "pcc1-01"], ids=["one-field", "several-fields"])
-def test_whole_form_fits_six_screens_with_large_targets_and_nothing_missing(site, browser, tmp_path, counter):
+@pytest.mark.parametrize(("counter", "lang"), [("stp-01", "vi"), ("pcc1-01", "vi"), ("pcc1-01", "en")],
+                         ids=["one-field", "several-fields", "in-english"])
+def test_whole_form_fits_six_screens_with_large_targets_and_nothing_missing(site, browser, tmp_path, counter, lang):
     context, page = _tab(browser)
     missing = []
     page.on("response", lambda r: r.status >= 400 and missing.append(r.url))
     try:
-        page.goto(site.counter(counter).url)
+        page.goto(f"{site.counter(counter).url}?lang={lang}")
         height = page.evaluate("document.documentElement.scrollHeight")
         page.screenshot(path=tmp_path / f"form-{counter}.png", full_page=True)
         assert height <= SCREENS * SMALL_PHONE["viewport"]["height"], f"{height}px is more than {SCREENS} screens"

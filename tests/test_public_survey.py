@@ -278,7 +278,9 @@ def test_respondent_without_result_is_thanked_and_not_counted(client, demo):
     _, tokens = demo
     path = counter_path(token_for(tokens, "stp-01"))
     form = open_form(client, path)
-    page = client.post(path, data={**form, "received_result": "no", **_answers()})
+    posted = client.post(path, data={**form, "received_result": "no", **_answers()})
+    assert posted.status_code == 303, "a page of its own: Back and reload never resend the form"
+    page = client.get(posted.headers["Location"])
     assert page.status_code == 200
     assert "Phiếu này dành cho người đã nhận kết quả" in page.get_data(as_text=True)
     assert count_rows(Response) == 0

@@ -15,6 +15,7 @@ from survey_app.models import CounterToken, Response, ResponseMode
 from survey_app.public import bp
 from survey_app.sending import citizen_submit_limits, posted_survey
 from survey_app.services.held_forms import forget_held
+from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import STAMP_PARAM, clean_stamp
 from survey_app.services.submit import receipt_response
 from survey_app.services.survey import SurveyPage, blank_survey, hold_refused, kept_survey, sent_response
@@ -87,8 +88,7 @@ def show_survey(token_text: str):
 def submit_survey(token_text: str):
     token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value)
     if received.ineligible:
-        return render_template("public/ineligible.html", questionnaire=received.questionnaire, token=token,
-                               token_text=token_text)
+        return redirect(url_for("public.show_ineligible", token_text=token_text), code=303)
     if received.response is None:
         key = hold_refused(token, received)
         db.session.commit()
@@ -103,6 +103,14 @@ def submit_survey(token_text: str):
                       path=url_for("public.show_survey", token_text=token_text), httponly=True, samesite="Lax",
                       secure=current_app.config["SESSION_COOKIE_SECURE"])
     return thanks
+
+
+@bp.get("/s/<token_text>/not-yet")
+def show_ineligible(token_text: str):
+    """Thanks to someone who has no result yet: nothing was stored (a page of its own, so Back never resends)."""
+    token = _counter(token_text)
+    questionnaire = questionnaire_of(token.campaign.questionnaire_version)
+    return render_template("public/ineligible.html", questionnaire=questionnaire, token=token, token_text=token_text)
 
 
 @bp.get("/s/<token_text>/thanks")
