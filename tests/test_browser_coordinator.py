@@ -87,9 +87,8 @@ def answer_survey(browser, url: str) -> None:
     try:
         page = phone.new_page()
         page.goto(url)
-        page.locator('label[for="received_result-yes"]').click()
-        page.locator('label[for="TC1-5"]').click()
-        page.locator('label[for="CC1-4"]').click()
+        for input_id in ("received_result-yes", "TC1-5", "CC1-4"):
+            page.locator(f'label:has(input[id="{input_id}"]), label[for="{input_id}"]').first.click()
         with page.expect_navigation():
             page.locator('form button[type="submit"]').click()
         assert page.url.split("?")[0].endswith("/thanks")
