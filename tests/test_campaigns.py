@@ -452,6 +452,7 @@ def test_progress_counts_by_stratum_field_and_day(coordinator, org):
     assert data["total"] == {"quota": 270, "accepted": 3, "flagged": 1, "rejected": 0}
     assert [(d["date"], d["accepted"], d["flagged"]) for d in data["days"]] == [
         ("2026-03-01", 1, 0), ("2026-03-02", 1, 0), ("2026-03-03", 0, 0), ("2026-03-04", 1, 1)]
+    assert data["days"][0]["label"] == "01/03/2026", "dates as dd/mm/yyyy, also in the live update"
 
     html = page(client, "/campaigns/stp-2026/progress")
     assert 'src="/static/progress.js"' in html and 'data-source="/campaigns/stp-2026/progress.json"' in html

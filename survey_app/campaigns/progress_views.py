@@ -7,11 +7,11 @@ seconds; without JavaScript the page is whole and has a refresh link.
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
-from flask_babel import format_date, format_datetime
 
 from survey_app.campaigns import bp
 from survey_app.campaigns.current import campaign_or_404
-from survey_app.campaigns.formatting import locale
+from survey_app.campaigns.formatting import day as day_text
+from survey_app.campaigns.formatting import locale, moment
 from survey_app.models import Campaign
 from survey_app.models._time import utcnow
 from survey_app.services.progress import DEFAULT_ZONE, Progress, campaign_progress
@@ -31,12 +31,12 @@ def progress_document(campaign: Campaign, progress: Progress) -> dict:
     return {
         "campaign": campaign.code,
         "status": campaign.status,
-        "updated": format_datetime(utcnow(), "short"),
+        "updated": moment(utcnow()),
         "strata": [{"id": row.stratum.id, "site": row.stratum.site.code, "field": row.stratum.field.code,
                     "volume": row.stratum.volume, **row.tally.as_dict()} for row in progress.strata],
         "fields": [{"field": f.code, "name": f.name(lang), **tally.as_dict()} for f, tally in progress.fields],
         "total": progress.total.as_dict(),
-        "days": [{"date": day.isoformat(), "label": format_date(day, "short"), **tally.as_dict()}
+        "days": [{"date": day.isoformat(), "label": day_text(day), **tally.as_dict()}
                  for day, tally in progress.days],
         "busiest_day": busiest,
     }
