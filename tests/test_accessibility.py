@@ -80,6 +80,7 @@ STAFF_PAGES = [
 # GET routes that are files, data or citizen pages (checked below), not staff pages.
 NOT_STAFF_PAGES = {
     "static", "public.favicon", "auth.login", "public.index", "public.show_survey", "public.show_thanks",
+    "public.show_ineligible",
     "kiosk.show_kiosk", "kiosk.show_thanks", "kiosk.show_display", "kiosk.display_qr",
     "posters.counter_poster", "posters.campaign_posters", "campaigns.get_progress",
     "exports.download_responses", "exports.download_volumes", "exports.download_indices",
@@ -236,6 +237,8 @@ def test_citizen_form_asking_for_the_field(site, phone):
 def test_citizen_pages_without_a_form(site, phone):
     phone.goto(site.base_url + "/")
     assert_accessible(phone, "the home page")
+    phone.goto(site.counter(SINGLE_FIELD_COUNTER).url + "/not-yet")
+    assert_accessible(phone, "the page for a citizen who has no result yet")
     phone.goto(site.counter(SINGLE_FIELD_COUNTER).url + "x")
     assert_accessible(phone, "the page of an unknown QR code")
 
