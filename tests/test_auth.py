@@ -13,8 +13,8 @@ from survey_app.extensions import db
 from survey_app.models import User
 from tests.helpers import hidden_fields, log_in, make_user
 
-PUBLIC_ENDPOINTS = {"static", "public.index", "public.show_survey", "public.submit_survey", "public.show_thanks",
-                    "auth.login"}
+PUBLIC_ENDPOINTS = {"static", "public.index", "public.favicon", "public.show_survey", "public.submit_survey",
+                    "public.show_ineligible", "public.show_thanks", "auth.login"}
 PUBLIC_BLUEPRINTS = {"kiosk"}
 ANY_STAFF_ENDPOINTS = {"auth.logout", "auth.change_password"}
 """Open to every logged-in account whatever its role (login_required, no role guard)."""

@@ -56,7 +56,6 @@ def list_exports():
     return render_template("exports/list.html", campaigns=list(campaigns), counts=counts_by_campaign())
 
 
-@bp.get("/<code>/responses.csv", defaults={"fmt": "csv"})
 @bp.get("/<code>/responses.<fmt>")
 @writes
 def download_responses(code: str, fmt: str):
@@ -71,7 +70,6 @@ def download_volumes(code: str):
     return _download(code, "volumes", "csv")
 
 
-@bp.get("/<code>/indices.csv", defaults={"fmt": "csv"})
 @bp.get("/<code>/indices.<fmt>")
 @writes
 def download_indices(code: str, fmt: str):

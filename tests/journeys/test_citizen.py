@@ -9,7 +9,7 @@ import secrets
 
 from tests.journeys.http import path_of, radio_groups, survey_answers
 
-RECEIPT = re.compile(r"Số phiếu:\s*([^<\s]+)")
+RECEIPT = re.compile(r"Mã biên nhận:\s*<strong[^>]*>([^<]+)</strong>")
 """The receipt line of the thank-you page, in Vietnamese (the language a phone gets by default)."""
 ALREADY_SENT = "Ông/bà đã gửi phiếu này"
 

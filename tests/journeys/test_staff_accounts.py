@@ -18,7 +18,10 @@ def test_staff_log_in_with_their_own_passwords_straight_to_their_pages(server, s
         assert login.status == 302, server.explain(login)
         home = browser.follow(login)
         assert home.status == 200 and path_of(home.url) == "/staff/", server.explain(home, "the staff home")
-        assert f"{member.username} ({member.role})" in home.text
+        assert f"{member.username} ({ROLE_NAMES[member.role]})" in home.text, "the role, in Vietnamese"
+
+
+ROLE_NAMES = {"admin": "Quản trị viên", "coordinator": "Cán bộ điều phối khảo sát", "analyst": "Chuyên viên phân tích"}
 
 
 def test_the_admin_sees_the_accounts_it_created(server, staff):

@@ -37,7 +37,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 RESPONSES_HEAD = ["response_id", "campaign", "site", "field"]
 VOLUMES_HEADER = ["site", "field", "volume"]
 ANALYST_FILES = {"responses.csv", "responses.xlsx", "responses.sav", "responses.json", "volumes.csv", "indices.csv",
-                 "indices.xlsx", "indices.json"}
+                 "indices.xlsx", "indices.json", "report.pdf"}
 COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
 DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": ANALYST_FILES}
 """The files each role must find a link to (so a crawl that finds nothing cannot pass)."""
@@ -79,6 +79,8 @@ def _check_pdf(page: Page, server) -> None:
     pages = _pdf_pages(page.body)
     if urlsplit(page.url).path.endswith("/posters.pdf"):
         assert pages == len(server.counters), f"{pages} pages for {len(server.counters)} counters"
+    elif urlsplit(page.url).path.endswith("/report.pdf"):
+        assert pages >= 1, pages
     else:
         assert pages == 1, pages
 
