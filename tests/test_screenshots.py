@@ -44,11 +44,17 @@ def site(tmp_path_factory, browser):
         yield running
 
 
-def save(page, name: str, *, full_page: bool) -> Path:
-    """Write the page to ``docs/screenshots/<name>.png`` at CSS size, in at most 256 colours."""
+def save(page, name: str, *, full_page: bool, hide: str | None = None) -> Path:
+    """Write the page to ``docs/screenshots/<name>.png`` at CSS size, in at most 256 colours.
+
+    ``hide`` selects what changes from one run to the next (a clock time), covered by a grey box so that a
+    run changes the committed file only when the page itself changes.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path, full_page=full_page, scale="css", animations="disabled", caret="hide")
+    masked = [page.locator(hide)] if hide else []
+    page.screenshot(path=path, full_page=full_page, scale="css", animations="disabled", caret="hide",
+                    mask=masked, mask_color="#b1b4b6")
     with Image.open(path) as shot:
         small = shot.convert("RGB").quantize(colors=256)
     small.save(path, optimize=True)
@@ -71,8 +77,9 @@ def test_citizen_form_on_a_phone(site, browser):
 def test_plan_and_progress_pages(site, browser, size):
     with new_tab(browser, **SIZES[size]) as page:
         log_in(page.context, site, "coordinator")
-        for name, table in (("plan", "#plan-table"), ("progress", "#progress-strata")):
+        for name, table, hide in (("plan", "#plan-table", None),
+                                  ("progress", "#progress-strata", '[data-cell="updated"]')):
             answer = page.goto(f"{site.base_url}/campaigns/{site.campaign}/{name}")
             assert answer.status == 200
             page.locator(table).wait_for()
-            save(page, f"{name}-{size}", full_page=True)
+            save(page, f"{name}-{size}", full_page=True, hide=hide)
