@@ -79,8 +79,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _read_demo(site: LiveSite, output: str) -> None:
-    """Parse ``campaign <code>`` and ``counter <site> <field|-> <url>`` lines of ``sipas demo``."""
+def read_demo(site, output: str) -> None:
+    """Set ``site.campaign`` and ``site.counters`` from the ``campaign <code>`` and
+    ``counter <site> <field|-> <url>`` lines of ``sipas demo``."""
     for line in output.splitlines():
         words = line.split()
         if words[:1] == ["campaign"]:
@@ -135,7 +136,7 @@ def live_site(workdir: Path) -> Iterator[LiveSite]:
     with served_app(workdir, "e2e") as app:
         site = LiveSite(app, app.config["SIPAS_PUBLIC_URL"], workdir)
         site.cli("init")
-        _read_demo(site, site.cli("demo"))
+        read_demo(site, site.cli("demo"))
         yield site
 
 

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.models import Response
-from tests.browser_support import Counter
+from tests.browser_support import Counter, read_demo
 from tests.conftest import BACKENDS, database_url
 from tests.helpers import hidden_fields
 from tests.journeys.http import Browser, Page, log_in, path_of
@@ -136,13 +136,7 @@ def _read_setup(server: Server, init_output: str, demo_output: str) -> None:
     password = re.search(r"username: admin\s+password: (\S+)", init_output)
     assert password, f"sipas init printed no admin password:\n{init_output}"
     server.admin_password = password.group(1)
-    for line in demo_output.splitlines():
-        words = line.split()
-        if words[:1] == ["campaign"]:
-            server.campaign = words[1]
-        elif words[:1] == ["counter"]:
-            server.counters.append(Counter(words[1], None if words[2] == "-" else words[2], words[3]))
-    assert server.campaign and server.counters, f"unexpected output of sipas demo:\n{demo_output}"
+    read_demo(server, demo_output)
 
 
 def _wait_until_answering(server: Server, process: subprocess.Popen) -> None:
