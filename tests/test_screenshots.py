@@ -1,8 +1,8 @@
 """Screenshots for reviewers, written to ``docs/screenshots/`` and committed: look without running anything.
 
 The citizen form on a small phone (360×740, whole page, and refused when sent
-empty), and the coordinator's sample plan and progress pages on a desktop
-(1366×900) and on that phone, on the demo site with a few answers in.
+empty), the coordinator's sample plan and progress pages and the analyst's
+results page on a desktop (1366×900) and on that phone, on the demo site.
 Saved as small palette PNGs at CSS pixel size.
 """
 
@@ -83,3 +83,25 @@ def test_plan_and_progress_pages(site, browser, size):
             assert answer.status == 200
             page.locator(table).wait_for()
             save(page, f"{name}-{size}", full_page=True, hide=hide)
+
+
+@pytest.fixture(scope="module")
+def results_site(tmp_path_factory, browser):
+    """The demo site with 1,200 demo responses (a fixed seed), so every field has a verdict to show."""
+    with staff_site(tmp_path_factory.mktemp("results"), browser, ()) as running:
+        running.cli("demo", "--responses", "1200")
+        yield running
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_page(results_site, browser, size):
+    with new_tab(browser, **SIZES[size]) as page:
+        log_in(page.context, results_site, "analyst")
+        answer = page.goto(f"{results_site.base_url}/results/{results_site.campaign}")
+        assert answer.status == 200
+        chart = page.locator("figure.chart svg")
+        assert chart.get_attribute("role") == "img"
+        assert "95" in page.locator("#chart-title").text_content(), "the chart says what it shows"
+        labels = page.locator("figure.chart text.label").all_text_contents()
+        assert labels == ["Tất cả phiếu", "Chứng thực", "Công chứng", "Hộ tịch", "Lý lịch tư pháp"]
+        save(page, f"results-{size}", full_page=True)

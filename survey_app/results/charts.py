@@ -15,7 +15,7 @@ WIDTH = 640
 LABEL_WIDTH = 200
 ROW_HEIGHT = 30
 TOP = 24
-PLOT_WIDTH = WIDTH - LABEL_WIDTH - 16
+PLOT_WIDTH = WIDTH - LABEL_WIDTH - 32  # room for the last tick label, centred on 100 %
 
 
 @dataclass
