@@ -27,8 +27,9 @@ def valid_host(host: str) -> bool:
         return False
     if host.startswith("["):
         return True
+    name = host.rsplit(":", 1)[0] if ":" in host else host
     try:
-        host.rpartition(":")[0 if ":" in host else 2].encode("ascii").decode("idna")  # what routing does
+        name.encode("ascii").decode("idna")  # what routing does with it
     except UnicodeError:
         return False
     return True

@@ -19,6 +19,7 @@ from survey_app.services.campaign_error import CampaignError
 from survey_app.services.campaigns import (
     campaign_code_problem,
     change_status,
+    newest_campaigns,
     open_problems,
     ordered_strata,
     set_strata,
@@ -45,10 +46,8 @@ def campaign_status_label(status: str) -> str:
 @bp.get("/")
 def list_campaigns():
     """Every campaign with its status, period and accepted responses against the quota."""
-    campaigns = db.session.scalars(sa.select(Campaign).options(selectinload(Campaign.strata))
-                                   .order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
-    counts = counts_by_campaign()
-    return render_template("campaigns/list.html", campaigns=list(campaigns), counts=counts)
+    return render_template("campaigns/list.html", campaigns=newest_campaigns(selectinload(Campaign.strata)),
+                           counts=counts_by_campaign())
 
 
 def _campaign_form(campaign: Campaign | None = None) -> CampaignForm:

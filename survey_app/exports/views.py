@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import abort, render_template, stream_with_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from survey_app.campaigns.current import campaign_or_404
 from survey_app.exports import bp
 from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Campaign, Role
 from survey_app.services import audit
+from survey_app.services.campaigns import newest_campaigns
 from survey_app.services.export_formats import Download, campaign_download
 from survey_app.services.progress import counts_by_campaign
 from survey_app.sqlite import writes
 
 add_menu_entry("exports.list_exports", _l("Data exports"), Role.COORDINATOR, Role.ANALYST)
-
-
-def _campaign(code: str) -> Campaign:
-    return db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
 
 
 def _send(campaign: Campaign, download: Download) -> HttpResponse:
@@ -41,7 +38,7 @@ def _send(campaign: Campaign, download: Download) -> HttpResponse:
 
 
 def _download(code: str, what: str, fmt: str) -> HttpResponse:
-    campaign = _campaign(code)
+    campaign = campaign_or_404(code)
     try:
         download = campaign_download(campaign, what, fmt, str(get_locale()))
     except ValueError:
@@ -52,8 +49,7 @@ def _download(code: str, what: str, fmt: str) -> HttpResponse:
 @bp.get("/")
 def list_exports():
     """Every campaign with its accepted responses and the files to download."""
-    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
-    return render_template("exports/list.html", campaigns=list(campaigns), counts=counts_by_campaign())
+    return render_template("exports/list.html", campaigns=newest_campaigns(), counts=counts_by_campaign())
 
 
 @bp.get("/<code>/responses.<fmt>")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import render_template, send_file
 from flask_babel import force_locale
 from flask_login import current_user
 
+from survey_app.campaigns.current import campaign_or_404
 from survey_app.extensions import db
-from survey_app.models import Campaign
 from survey_app.results import bp
 from survey_app.results.views import group_label, question_texts, result_helpers, results_chart
 from survey_app.services import audit
@@ -46,20 +45,16 @@ def report_pdf(campaign) -> bytes:
 @bp.get("/<code>/report")
 def show_report(code: str):
     """The report as a page to read or print from the browser."""
-    return report_html(_campaign(code))
+    return report_html(campaign_or_404(code))
 
 
 @bp.get("/<code>/report.pdf")
 @writes
 def download_report(code: str):
     """The report as a PDF; audited like every export."""
-    campaign = _campaign(code)
+    campaign = campaign_or_404(code)
     pdf = report_pdf(campaign)
     audit.record(current_user.username, "export", f"campaign:{campaign.code}", format="pdf", data="report")
     db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"report-{campaign.code}.pdf")
-
-
-def _campaign(code: str) -> Campaign:
-    return db.one_or_404(sa.select(Campaign).where(Campaign.code == code))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from survey_app.extensions import db
+from survey_app.campaigns.current import campaign_or_404
 from survey_app.menu import add_menu_entry
-from survey_app.models import Campaign, Role
+from survey_app.models import Role
 from survey_app.results import bp
 from survey_app.results.charts import bar_chart
+from survey_app.services.campaigns import newest_campaigns
 from survey_app.services.comments import group_comments
 from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
 
@@ -66,14 +66,13 @@ def result_helpers() -> dict:
 @bp.get("/")
 def list_results():
     """Every campaign, newest first, each linking to its results."""
-    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_dt.desc(), Campaign.id.desc()))
-    return render_template("results/list.html", campaigns=list(campaigns))
+    return render_template("results/list.html", campaigns=newest_campaigns())
 
 
 @bp.get("/<code>")
 def show_results(code: str):
     """Overall and per-group indices with intervals, verdicts and flags; one group's elements and criteria."""
-    campaign = db.one_or_404(sa.select(Campaign).where(Campaign.code == code))
+    campaign = campaign_or_404(code)
     by = request.args.get("by", "field")
     if by not in GROUPINGS:
         abort(404)

@@ -37,6 +37,12 @@ def find_campaign(code: str) -> Campaign | None:
     return db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
 
 
+def newest_campaigns(*options) -> list[Campaign]:
+    """Every campaign, newest first (the order of every campaign list); ``options`` as for ``select``."""
+    return list(db.session.scalars(sa.select(Campaign).options(*options)
+                                   .order_by(Campaign.created_dt.desc(), Campaign.id.desc())))
+
+
 def campaign_code_problem(code: str, own_id: int | None = None) -> LazyString | None:
     """Why ``code`` cannot name a campaign (the rule of every code, or another campaign has it), or None."""
     problem = code_problem(code)
