@@ -171,6 +171,7 @@ def test_analysts_read_the_groups_comments_newest_first_and_search_them(analyst,
     comments = html.split('id="comments"')[1]
     assert comments.index("Phí đúng quy định") < comments.index("Cán bộ tận tình") < comments.index("Chờ lâu quá")
     assert "Ở sở tư pháp" not in comments, "another field's comment"
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", comments), "when, as dd/MM/yyyy"
     searched = analyst.get(notarization.group(1).replace("&amp;", "&") + "&q=CÁN BỘ").get_data(as_text=True)
     found = searched.split('id="comments"')[1]
     assert "Cán bộ tận tình" in found and "Chờ lâu quá" not in found
