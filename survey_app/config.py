@@ -98,6 +98,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
         "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),
         "SIPAS_ROTATE_WINDOW_SECONDS": _seconds(env, "SIPAS_ROTATE_WINDOW_SECONDS", 600),
+        "SIPAS_SCREENING_OFF": env.get("SIPAS_SCREENING_OFF", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

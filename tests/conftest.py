@@ -30,6 +30,7 @@ from tests.helpers import hidden_fields, log_in, make_user
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+SCREENING_OFF = "too_fast,straight_lining,client_burst,counter_burst"
 
 
 def require_tool(name: str) -> str:
@@ -76,6 +77,9 @@ def app(request, tmp_path_factory):
         "SIPAS_PUBLIC_URL": "http://127.0.0.1:5000",
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
+        # Tests answer in milliseconds, all from 127.0.0.1: screening rules that judge speed, sameness and
+        # bursts start off; tests/test_screening.py switches each on.
+        "SIPAS_SCREENING_OFF": SCREENING_OFF,
     })
     application.instance_path = str(tmp_path_factory.mktemp("instance"))
     with application.app_context():

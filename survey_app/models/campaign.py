@@ -44,6 +44,7 @@ class Campaign(db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.text("status IN ('draft', 'open', 'closed')"), name="status_known"),
         sa.CheckConstraint(sa.text("target > 0 AND target < 1"), name="target_is_share"),
+        sa.CheckConstraint(sa.text("dossier_code IN ('off', 'optional', 'required')"), name="dossier_code_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +57,10 @@ class Campaign(db.Model):
     target: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.900"))
     status: Mapped[str] = mapped_column(sa.String(16), default=CampaignStatus.DRAFT.value)
     planned_total: Mapped[int | None]
+    screening: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    """Screening rules the coordinator set (``services/screening``); a rule not named here has its default."""
+    dossier_code: Mapped[str] = mapped_column(sa.String(16), default="off")
+    """Whether the citizen form asks the dossier number of the receipt: off, optional or required."""
     created_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()

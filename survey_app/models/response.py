@@ -49,6 +49,9 @@ class Response(db.Model):
         sa.CheckConstraint(sa.text("duration_seconds IS NULL OR duration_seconds >= 0"),
                            name="duration_not_negative"),
         sa.Index("ix_response_campaign_status", "campaign_id", "status"),
+        sa.Index("ix_response_campaign_dossier_hash", "campaign_id", "dossier_hash"),
+        sa.Index("ix_response_client_hash_submitted_dt", "client_hash", "submitted_dt"),
+        sa.Index("ix_response_counter_token_submitted_dt", "counter_token_id", "submitted_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +68,16 @@ class Response(db.Model):
     duration_seconds: Mapped[int | None]
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
     demographics: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    flag_reasons: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    """Why screening held the response (rule → detail, ``services/screening``); kept after review."""
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    """Username of whoever last accepted or rejected it (``services/review``)."""
+    reviewed_dt: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    dossier_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """Keyed hash of the dossier number the citizen typed (never the number itself, ``services/dossier``)."""
+    client_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """Keyed hash of the sending address, for the burst rule (never the address, ``services/screening``)."""
 
     campaign: Mapped[Campaign] = relationship()
     stratum: Mapped[Stratum] = relationship()

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.extensions import db
 from survey_app.models import Answer, CounterToken, Response, ResponseComment, ResponseStatus, Stratum
-from survey_app.services import audit
+from survey_app.services import audit, screening
 
 
 @dataclass
@@ -27,6 +27,10 @@ class Submission:
     duration_seconds: int | None = None
     flags: dict[str, object] = field(default_factory=dict)
     """Reasons to hold the response for a coordinator (reason → detail); any reason stores it as flagged."""
+    dossier_code: str | None = field(default=None, repr=False)
+    """The dossier number as typed: only its keyed hash is stored (``services/dossier``)."""
+    client_address: str | None = field(default=None, repr=False)
+    """The sender's network address: only its keyed hash is stored (``services/screening``)."""
 
 
 def find_by_nonce(nonce: str) -> Response | None:
@@ -47,13 +51,17 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
     if existing is not None:
         return existing, False
     stratum = submission.stratum
+    screened = screening.screen(submission)
     response = Response(
         campaign_id=stratum.campaign_id,
         stratum=stratum,
         counter_token=submission.counter_token,
         questionnaire_version_id=stratum.campaign.questionnaire_version_id,
         mode=submission.mode,
-        status=(ResponseStatus.FLAGGED if submission.flags else ResponseStatus.ACCEPTED).value,
+        status=(ResponseStatus.FLAGGED if screened.reasons else ResponseStatus.ACCEPTED).value,
+        flag_reasons=screened.reasons,
+        dossier_hash=screened.dossier_hash,
+        client_hash=screened.client_hash,
         nonce=submission.nonce,
         duration_seconds=submission.duration_seconds,
         locale=submission.locale,
@@ -73,6 +81,7 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
         if existing is None:
             raise
         return existing, False
-    if submission.flags:
-        audit.record("system", "flag_response", f"response:{response.id}", reasons=dict(submission.flags))
+    if screened.reasons:
+        audit.record("system", "flag_response", f"response:{response.id}", reasons=dict(screened.reasons),
+                     campaign=stratum.campaign.code)
     return response, True

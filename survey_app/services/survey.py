@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -23,6 +24,7 @@ from forms.questionnaire import Questionnaire
 from forms.wtf import answers_from, build_survey_form, demographics_from
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, Stratum
+from survey_app.services import dossier
 from survey_app.services.held_forms import hold_form, read_held
 from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
@@ -83,7 +85,8 @@ def _page(token: CounterToken, kept: dict[str, str] | None = None) -> SurveyPage
     lang = str(get_locale())
     questionnaire = questionnaire_of(token.campaign.questionnaire_version)
     choices = [(s.field.code, s.field.name(lang)) for s in strata] if len(strata) > 1 else []
-    form_class = build_survey_form(questionnaire, lang, gettext, choices)
+    form_class = dossier.with_dossier_field(build_survey_form(questionnaire, lang, gettext, choices),
+                                            token.campaign.dossier_code, gettext)
     form = form_class() if kept is None else form_class(formdata=MultiDict(kept))
     return SurveyPage(form, questionnaire, strata)
 
@@ -110,10 +113,14 @@ def sent_response(token: CounterToken, nonce_text: str) -> Response | None:
 def hold_refused(token: CounterToken, page: SurveyPage) -> str:
     """Keep a refused form's inputs as posted (with its page-wide messages); return the key to show it again."""
     form = page.form
+    # The dossier number is never stored, not even for half an hour: the citizen types it again.
     data: dict[str, object] = {field.name: field.raw_data[0] for field in form
-                               if field.name != "nonce" and field.raw_data}
+                               if field.name not in ("nonce", dossier.FIELD) and field.raw_data}
     data["nonce"] = form.nonce.data or ""
     data["_messages"] = list(form.form_errors)
+    if dossier.FIELD in form and dossier.normalise(form[dossier.FIELD].data):
+        data["_messages"].append(gettext(
+            "For your privacy the dossier number is not kept with your answers: please type it again."))
     try:
         nonce_value = read_nonce(split_stamp(form.nonce.data)[0], token).value
     except NonceInvalid:
@@ -197,6 +204,8 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
         locale=str(get_locale()),
         duration_seconds=max(0, int(elapsed)),
         flags=stamp_flags(stamp, token),
+        dossier_code=form[dossier.FIELD].data if dossier.FIELD in form else None,
+        client_address=request.remote_addr,
     )
     page.response, created = submit_response(submission)
     if not created and not _same_answers(page.response, submission):
