@@ -204,6 +204,14 @@ def export_command(campaign_code: str, what: str | None, fmt: str, out_path: Pat
     if out_path is not None:
         noun = {"volumes": "strata", "indices": "figures"}.get(what, "responses")
         click.echo(f"{download.row_count} {noun} written to {out_path}", err=True)
+    if what in ("responses", "indices"):
+        from survey_app.services.review import excluded
+
+        left_out = excluded(campaign)
+        if left_out.total:
+            click.echo(f"not counted: {left_out.flagged} flagged (waiting for review), {left_out.rejected} rejected; "
+                       f"reasons: {dict(left_out.flagged_reasons + left_out.rejected_reasons) or 'none given'}",
+                       err=True)
 
 
 @sipas.command("report")

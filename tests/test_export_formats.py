@@ -38,7 +38,7 @@ def test_responses_as_xlsx_with_codebook_and_indices(analyst, collected):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert 'filename="responses-demo-2026.xlsx"' in response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["responses", "codebook", "indices"]
+    assert book.sheetnames == ["responses", "codebook", "indices", "excluded"]
     rows = list(book["responses"].values)
     header, data = rows[0], rows[1:]
     assert len(data) == 3 * len(collected.strata) + 1

@@ -15,6 +15,8 @@ from survey_app.results.charts import bar_chart
 from survey_app.services.campaigns import newest_campaigns
 from survey_app.services.comments import group_comments
 from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
+from survey_app.services.review import excluded
+from survey_app.services.screening import reason_label
 
 add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
 
@@ -92,6 +94,7 @@ def show_results(code: str):
     return render_template(
         "results/show.html", results=results, campaign=campaign, report=report, chosen=chosen, chart=chart,
         comments=comments, search=search, group_label=lambda g: group_label(results, g),
+        excluded=excluded(campaign), reason_label=reason_label,
         **question_texts(results.questionnaire, lang))
 
 

@@ -21,6 +21,7 @@ from survey_app.models import Campaign
 from survey_app.services.export import ExportFile, csv_chunks, responses_file, safe_text, volumes_file
 from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.results import CampaignResults, campaign_results
+from survey_app.services.review import Excluded, excluded
 
 INDEX_COLUMNS = ["group_by", "group", "group_name", "level", "id", "index", "se", "ci_low", "ci_high", "verdict",
                  "p_value", "official_met", "unweighted", "n", "flags"]
@@ -88,8 +89,25 @@ def _sheet(book, title: str, columns: list[str], rows: list[dict[str, object]]) 
         sheet.append([safe_text(v) if isinstance(v, str) else v for v in (row.get(c) for c in columns)])
 
 
-def responses_xlsx(export: ExportFile, questionnaire: Questionnaire, results: CampaignResults) -> bytes:
-    """A workbook: the responses, the codebook, and the indices by field."""
+EXCLUDED_COLUMNS = ["status", "reason", "responses"]
+
+
+def excluded_rows(left_out: Excluded) -> list[dict[str, object]]:
+    """Responses left out of the file by status (flagged: waiting for review; rejected) and screening reason.
+
+    One row per status with the count (reason ``all``), then one per reason (a response may hold several).
+    """
+    rows: list[dict[str, object]] = []
+    for status, count, reasons in (("flagged", left_out.flagged, left_out.flagged_reasons),
+                                   ("rejected", left_out.rejected, left_out.rejected_reasons)):
+        rows.append({"status": status, "reason": "all", "responses": count})
+        rows.extend({"status": status, "reason": code, "responses": n} for code, n in sorted(reasons.items()))
+    return rows
+
+
+def responses_xlsx(export: ExportFile, questionnaire: Questionnaire, results: CampaignResults,
+                   left_out: Excluded | None = None) -> bytes:
+    """A workbook: the responses, the codebook, the indices by field, and what was left out and why."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -97,6 +115,7 @@ def responses_xlsx(export: ExportFile, questionnaire: Questionnaire, results: Ca
     _sheet(book, "codebook", ["variable", "element", "question_vi", "question_en", "values_vi", "values_en"],
            codebook(questionnaire))
     _sheet(book, "indices", INDEX_COLUMNS, index_rows(results))
+    _sheet(book, "excluded", EXCLUDED_COLUMNS, excluded_rows(left_out or Excluded()))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -130,10 +149,14 @@ def responses_sav(export: ExportFile, questionnaire: Questionnaire) -> bytes:
         return path.read_bytes()
 
 
-def responses_json(export: ExportFile, questionnaire: Questionnaire) -> bytes:
-    """``{"campaign", "questionnaire", "codebook", "responses": [...]}``, UTF-8."""
+def responses_json(export: ExportFile, questionnaire: Questionnaire, left_out: Excluded | None = None) -> bytes:
+    """``{"campaign", "questionnaire", "codebook", "responses": [...], "excluded": {...}}``, UTF-8.
+
+    ``excluded`` counts the responses left out (flagged, rejected) and their screening reasons.
+    """
     document = {"campaign": export.campaign_code, "questionnaire": questionnaire.key,
-                "codebook": codebook(questionnaire), "responses": _typed_rows(export, questionnaire)}
+                "codebook": codebook(questionnaire), "responses": _typed_rows(export, questionnaire),
+                "excluded": (left_out or Excluded()).as_dict()}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -184,9 +207,9 @@ def campaign_download(campaign: Campaign, what: str, fmt: str, lang: str = "vi")
         return Download(what, fmt, filename, export.row_count, export.chunks)
     questionnaire = questionnaire_of(campaign.questionnaire_version)
     if fmt == "xlsx":
-        data = responses_xlsx(export, questionnaire, campaign_results(campaign, "field", lang))
+        data = responses_xlsx(export, questionnaire, campaign_results(campaign, "field", lang), excluded(campaign))
     elif fmt == "sav":
         data = responses_sav(export, questionnaire)
     else:
-        data = responses_json(export, questionnaire)
+        data = responses_json(export, questionnaire, excluded(campaign))
     return Download(what, fmt, filename, export.row_count, lambda: [data])
