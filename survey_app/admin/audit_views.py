@@ -29,8 +29,8 @@ ACTION_LABELS = {
     "posters": _l("Printed posters"),
     "export": _l("Exported data"),
     "flag_response": _l("Screening flagged a response"),
-    "response_accept": _l("Accepted responses"),
-    "response_reject": _l("Rejected responses"),
+    "response_accept": _l("Accepted responses after review"),
+    "response_reject": _l("Rejected responses after review"),
 }
 """Actions in the reader's language; an action not listed shows its code."""
 

@@ -17,6 +17,16 @@ DOSSIER_LABELS = {
 }
 
 
+class WholeNumberField(IntegerField):
+    """An integer input whose refusal of "ten" or "1.5" says the same plain words as an empty one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a whole number."))) from None
+
+
 class ReviewForm(FlaskForm):
     """The reason recorded with a decision; the chosen responses and the decision come as plain inputs."""
 
@@ -33,7 +43,7 @@ def screening_form_class() -> type[FlaskForm]:
     for rule in RULES:
         attrs[f"{rule.id}-on"] = BooleanField(rule.label)
         for parameter in rule.parameters:
-            attrs[f"{rule.id}-{parameter.name}"] = IntegerField(parameter.label, validators=[
+            attrs[f"{rule.id}-{parameter.name}"] = WholeNumberField(parameter.label, validators=[
                 InputRequired(message=_l("Enter a whole number.")),
                 NumberRange(parameter.low, parameter.high,
                             message=_l("Enter a whole number from %(min)s to %(max)s."))])

@@ -6,8 +6,10 @@ trả kết quả) with the dossier's number. Asking it lets screening flag a se
 response about the same dossier (``services/screening``), which makes stuffing
 a counter with answers much harder. The number is personal-ish (it leads to a
 person's file), so it is never stored, logged or kept in a held form: only its
-keyed hash (``services/keyed_hash``), after normalising case and spaces so that
-``000.00.17.h12-250101 0001`` and ``000.00.17.H12-2501010001`` are the same.
+keyed hash (``services/keyed_hash``), after normalising: case, spaces and
+punctuation do not matter, so ``000.00.17.h12-250101 0001`` and
+``0000017H122501010001`` are the same dossier (separators are what people drop
+or mistype; the letters and digits identify the dossier).
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ FIELD = "dossier_code"
 """The name of the form input (also what a held form leaves out)."""
 MIN_LENGTH = 4
 MAX_LENGTH = 40
-"""Bounds on a normalised number: Vietnamese dossier numbers run from about 10 to 30 characters."""
+"""Bounds on a normalised number (letters and digits): Vietnamese dossier numbers have about 10 to 25."""
 
 
 def normalise(text: str | None) -> str:
-    """The number as compared: compatibility forms folded (full-width digits), no spaces, upper case."""
+    """The number as compared: compatibility forms folded (full-width digits), letters and digits only, upper case."""
     folded = unicodedata.normalize("NFKC", text or "")
-    return "".join(folded.split()).upper()
+    return "".join(character for character in folded if character.isalnum()).upper()
 
 
 def dossier_hash(campaign_id: int, text: str | None) -> str | None:

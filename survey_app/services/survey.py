@@ -121,6 +121,7 @@ def hold_refused(token: CounterToken, page: SurveyPage) -> str:
     if dossier.FIELD in form and dossier.normalise(form[dossier.FIELD].data):
         data["_messages"].append(gettext(
             "For your privacy the dossier number is not kept with your answers: please type it again."))
+        data["_dossier_errors"] = list(form[dossier.FIELD].errors)
     try:
         nonce_value = read_nonce(split_stamp(form.nonce.data)[0], token).value
     except NonceInvalid:
@@ -136,12 +137,14 @@ def kept_survey(token: CounterToken, key: str | None) -> SurveyPage | None:
     held = read_held(token, key)
     if held is None:
         return None
-    kept = {name: value for name, value in held.data.items() if name != "_messages"}
+    kept = {name: value for name, value in held.data.items() if not name.startswith("_")}
     page = _page(token, kept)
     page.response = find_by_nonce(held.nonce) if held.nonce else None
     if page.response is None:
         page.form.validate()
         page.form.form_errors.extend(held.data.get("_messages", []))
+        if held.data.get("_dossier_errors") and dossier.FIELD in page.form:
+            page.form[dossier.FIELD].errors = list(held.data["_dossier_errors"])
     return page
 
 
