@@ -15,6 +15,7 @@ from survey_app.services.submit import Submission, submit_response
 from survey_app.services.survey import counter_strata
 from survey_app.services.tokens import resolve_counter_token
 from tests.browser_support import live_site
+from tests.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -109,5 +110,37 @@ def test_coordinator_accepts_one_and_rejects_the_rest_in_bulk(site, browser):
         expect(rows).to_have_count(2)
         wider = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert wider <= 0, "the queue fits a phone (its table scrolls inside its box)"
+        assert_accessible(page, "the review queue with responses")
+        page.get_by_role("button", name="Accept the ticked responses").click()  # nothing ticked, no reason
+        expect(page.locator(".error-summary")).to_be_visible()
+        assert_accessible(page, "the review queue refusing a decision without a reason")
     finally:
         context.close()
+
+
+def test_citizen_form_asking_the_dossier_number_is_accessible(site, browser):
+    with site.app.app_context():
+        db.session.execute(sa.text("UPDATE campaign SET dossier_code = 'required'"))
+        db.session.commit()
+        db.session.remove()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    try:
+        page = phone.new_page()
+        page.goto(site.counter("stp-01").url)
+        field = page.get_by_label("Mã hồ sơ trên giấy biên nhận")
+        assert field.is_visible()
+        assert_accessible(page, "the citizen form asking the dossier number")
+        page.locator('label:has(input[id="received_result-yes"])').click()
+        page.locator('label:has(input[id="TC1-4"])').click()
+        with page.expect_navigation():
+            page.locator('form button[type="submit"]').click()
+        assert "Vui lòng nhập mã hồ sơ in trên giấy biên nhận." in page.locator(".error-summary").inner_text()
+        assert_accessible(page, "the citizen form refused without the dossier number")
+        page.locator(".error-summary a", has_text="mã hồ sơ").click()
+        assert page.evaluate("document.activeElement.id") == "dossier_code"
+        field.fill("000.00.25.H40-260315-0042")
+        with page.expect_navigation():
+            page.locator('form button[type="submit"]').click()
+        assert page.url.split("?")[0].endswith("/thanks")
+    finally:
+        phone.close()

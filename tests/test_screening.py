@@ -74,6 +74,9 @@ def test_burst_from_one_address_flags_beyond_the_threshold(demo, session):
     assert third.flag_reasons == {"client_burst": {"count": 3, "minutes": 10}}
     assert send(token, address="198.51.100.10").status == "accepted", "another phone"
     assert send(token, mode="kiosk", address="198.51.100.9").status == "accepted", "a kiosk is one device for all"
+    kiosk = [send(token, mode="kiosk", address="198.51.100.20") for _ in range(3)]
+    assert {(r.status, r.client_hash) for r in kiosk} == {("accepted", None)}
+    assert send(token, address="198.51.100.20").status == "accepted", "a phone beside the kiosk is not in a burst"
     # Only a keyed hash of the address is kept, and it differs between campaigns.
     assert first.client_hash == third.client_hash and len(first.client_hash) == 64
     stored = session.execute(sa.text("SELECT * FROM response")).all()

@@ -87,16 +87,18 @@ class QueuePage:
 
 def review_queue(campaign: Campaign, status: str = ResponseStatus.FLAGGED.value, reason: str | None = None,
                  page: int = 1, per_page: int = PAGE_SIZE) -> QueuePage:
-    """Responses of ``campaign`` in ``status`` that screening held (all flagged ones; rejected or accepted ones
-    that were flagged or reviewed), oldest first, optionally only those with ``reason``; with answers loaded.
+    """Responses of ``campaign`` in ``status`` (all flagged ones; the rejected or accepted ones a person
+    decided on), oldest first, optionally only those with ``reason``; with answers loaded.
 
     Reasons are read in Python: JSON key tests differ between SQLite and PostgreSQL, and only the
     (id, reasons) pairs of one status are read.
     """
-    rows = db.session.execute(sa.select(Response.id, Response.flag_reasons, Response.reviewed_dt).where(
-        Response.campaign_id == campaign.id, Response.status == status).order_by(Response.id)).all()
+    query = sa.select(Response.id, Response.flag_reasons).where(
+        Response.campaign_id == campaign.id, Response.status == status).order_by(Response.id)
     if status != ResponseStatus.FLAGGED.value:
-        rows = [row for row in rows if row.flag_reasons or row.reviewed_dt is not None]
+        # Accepted or rejected by a person (set_status), not every accepted response of the campaign.
+        query = query.where(Response.reviewed_dt.is_not(None))
+    rows = db.session.execute(query).all()
     reasons = Counter(code for row in rows for code in (row.flag_reasons or {}))
     if reason:
         rows = [row for row in rows if reason in (row.flag_reasons or {})]

@@ -237,7 +237,8 @@ def screen(submission: Submission) -> Screening:
     rules = campaign_rules(campaign)
     found = Screening()
     found.dossier_hash = dossier.dossier_hash(campaign.id, submission.dossier_code)
-    if submission.client_address:
+    if submission.client_address and submission.mode not in (ResponseMode.KIOSK.value, ResponseMode.PAPER.value):
+        # A kiosk is one device for everyone, on the office's network: it must not count as a phone there.
         found.client_hash = campaign_hash("client", campaign.id, submission.client_address)
     reasons = found.reasons
 
@@ -261,7 +262,7 @@ def screen(submission: Submission) -> Screening:
     if rule["on"] and len(given) >= rule["min_items"] and len(set(given)) == 1:
         reasons[STRAIGHT_LINING] = {"level": given[0], "items": len(given)}
     rule = rules[CLIENT_BURST]
-    if rule["on"] and found.client_hash and submission.mode != ResponseMode.KIOSK.value:
+    if rule["on"] and found.client_hash:
         count = _recent(Response.client_hash, found.client_hash, rule["minutes"], campaign.id) + 1
         if count > rule["count"]:
             reasons[CLIENT_BURST] = {"count": count, "minutes": rule["minutes"]}
