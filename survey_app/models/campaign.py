@@ -57,9 +57,9 @@ class Campaign(db.Model):
     target: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.900"))
     status: Mapped[str] = mapped_column(sa.String(16), default=CampaignStatus.DRAFT.value)
     planned_total: Mapped[int | None]
-    screening: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    screening: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     """Screening rules the coordinator set (``services/screening``); a rule not named here has its default."""
-    dossier_code: Mapped[str] = mapped_column(sa.String(16), default="off")
+    dossier_code: Mapped[str] = mapped_column(sa.String(16), default="off", server_default="off")
     """Whether the citizen form asks the dossier number of the receipt: off, optional or required."""
     created_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

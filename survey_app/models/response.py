@@ -68,7 +68,7 @@ class Response(db.Model):
     duration_seconds: Mapped[int | None]
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
     demographics: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    flag_reasons: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    flag_reasons: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     """Why screening held the response (rule → detail, ``services/screening``); kept after review."""
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(64))
     """Username of whoever last accepted or rejected it (``services/review``)."""
