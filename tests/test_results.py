@@ -72,6 +72,23 @@ def test_page_figures_equal_the_statistics_command_on_the_campaign_exports(analy
     assert _values(criteria) == pytest.approx([f.index for f in group.criteria if f.index is not None], abs=1e-12)
 
 
+def test_answers_sent_after_a_view_appear_on_the_next_view(analyst, answered, demo, new_client, tmp_path):
+    """The page keeps its sums between views and adds only what is new: the figures still equal the command."""
+    analyst.get(f"/results/{answered.code}")
+    token = token_for(demo[1], "xa-an-binh-01")
+    for level in (1, 2, 5):
+        answer_at_counter(new_client(), token, service_field="chung_thuc", **dict.fromkeys(LAYOUT.items, level))
+    responses, volumes = tmp_path / "responses.csv", tmp_path / "volumes.csv"
+    responses.write_bytes(analyst.get(f"/exports/{answered.code}/responses.csv").data)
+    volumes.write_bytes(analyst.get(f"/exports/{answered.code}/volumes.csv").data)
+    report = score_files(str(responses), str(volumes), LAYOUT, by="field", target=0.9, lonely="adjust")
+    assert report.groups[0].n == 6 * len(answered.strata) + 3
+
+    html = analyst.get(f"/results/{answered.code}").get_data(as_text=True)
+    overall_rows = _values(html.split('<table class="results">')[1])
+    assert overall_rows == pytest.approx([g.overall.index for g in report.groups], abs=1e-12)
+
+
 def test_results_by_site_and_agency_and_in_english(analyst, answered):
     by_site = analyst.get(f"/results/{answered.code}?by=site").get_data(as_text=True)
     assert "Phòng Công chứng số 1" in by_site

@@ -4,6 +4,7 @@ from survey_app.models.audit import AuditEvent
 from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
 from survey_app.models.org import Agency, ServiceField, Site, site_field
 from survey_app.models.response import Answer, Response, ResponseComment, ResponseMode, ResponseStatus
+from survey_app.models.tally import StratumTally, TallyMark
 from survey_app.models.user import Role, User
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "ServiceField",
     "Site",
     "Stratum",
+    "StratumTally",
+    "TallyMark",
     "User",
     "site_field",
 ]

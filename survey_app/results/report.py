@@ -43,6 +43,7 @@ def report_pdf(campaign) -> bytes:
 
 
 @bp.get("/<code>/report")
+@writes  # brings the cached sums up to date (services/tally)
 def show_report(code: str):
     """The report as a page to read or print from the browser."""
     return report_html(campaign_or_404(code))

@@ -15,6 +15,7 @@ from survey_app.results.charts import bar_chart
 from survey_app.services.campaigns import newest_campaigns
 from survey_app.services.comments import group_comments
 from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
+from survey_app.sqlite import writes
 
 add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
 
@@ -70,6 +71,7 @@ def list_results():
 
 
 @bp.get("/<code>")
+@writes  # brings the cached sums up to date (services/tally)
 def show_results(code: str):
     """Overall and per-group indices with intervals, verdicts and flags; one group's elements and criteria."""
     campaign = campaign_or_404(code)

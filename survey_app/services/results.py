@@ -1,7 +1,8 @@
 """A campaign's results (kết quả): SIPAS indices, intervals and verdicts from the database's per-stratum sums.
 
-The database sums each stratum's answers (``services/statistics``); ``analysis``
-scores them, so no respondent-level row reaches Python. A stratum with
+The database sums each stratum's answers (``services/statistics``), kept up to
+date from what is new (``services/tally``); ``analysis`` scores them, so no
+respondent-level row reaches Python. A stratum with
 responses but no service volume cannot be weighted: the results say which,
 instead of a number that would be wrong.
 """
@@ -19,7 +20,7 @@ from forms.questionnaire import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Agency, Campaign, ServiceField, Site, Stratum
 from survey_app.services.questionnaires import questionnaire_of
-from survey_app.services.statistics import stratum_stats
+from survey_app.services.tally import campaign_stats
 
 GROUPINGS = ("field", "site", "agency")
 
@@ -89,7 +90,7 @@ def campaign_results(campaign: Campaign, by: str, lang: str) -> CampaignResults:
     questionnaire = questionnaire_of(campaign.questionnaire_version)
     results = CampaignResults(campaign, questionnaire, by, names=_names(by, lang))
     layout = layout_from_questionnaire(questionnaire)
-    strata = stratum_stats(campaign.id, layout.items, layout.satisfied_from)
+    strata = campaign_stats(campaign.id, layout)
     if not strata:
         return results
     unweighted = [f"{s.site} × {s.field}" for s in strata if not s.volume]
