@@ -46,7 +46,9 @@ def report_pdf(campaign) -> bytes:
 @writes  # brings the cached sums up to date (services/tally)
 def show_report(code: str):
     """The report as a page to read or print from the browser."""
-    return report_html(campaign_or_404(code))
+    page = report_html(campaign_or_404(code))
+    db.session.commit()  # keep the sums brought up to date for the next view
+    return page
 
 
 @bp.get("/<code>/report.pdf")

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.campaigns.current import campaign_or_404
+from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Role
 from survey_app.results import bp
@@ -79,6 +80,7 @@ def show_results(code: str):
     if by not in GROUPINGS:
         abort(404)
     results = with_changes(campaign_results(campaign, by, str(get_locale())), str(get_locale()))
+    db.session.commit()  # keep the sums brought up to date for the next view
     report, chosen, chart = results.report, None, None
     if report is not None:
         chosen = request.args.get("group", 0, type=int)
