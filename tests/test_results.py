@@ -148,6 +148,21 @@ def test_change_since_the_previous_campaign_with_its_interval_and_verdict(analys
                                      zip(earlier.groups, now.groups, strict=True)], abs=1e-12)
 
 
+def test_trend_across_campaigns_of_the_same_strata_for_the_chosen_group(analyst, answered, session):
+    alone = analyst.get(f"/results/{answered.code}").get_data(as_text=True)
+    assert 'id="trend"' not in alone, "one campaign is no trend"
+    later = _next_campaign(answered, session)
+    _answer(later, seed=12)
+    notarization = next(i for i, g in enumerate(score_files_of(analyst, later).groups)
+                        if g.by == {"field": "cong_chung"})
+    html = analyst.get(f"/results/{later.code}?group={notarization}").get_data(as_text=True)
+    trend = html.split('id="trend"')[1].split("</svg>")[0]
+    assert "Xu hướng qua các đợt khảo sát: Công chứng" in html
+    assert trend.index("Khảo sát SIPAS lĩnh vực") < trend.index("Khảo sát SIPAS 2027"), "oldest first"
+    assert 'id="trend-title"' in trend and 'class="target"' in trend
+    assert trend.count('class="whisker"') == 3 * 2, "an interval per campaign"
+
+
 def score_files_of(client, campaign):
     """``python -m analysis score --by field`` on the campaign's own exports."""
     import tempfile
