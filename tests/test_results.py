@@ -54,6 +54,12 @@ def test_analyst_finds_results_in_the_menu_and_reads_a_verdict_per_field(analyst
     assert "<svg" in html and 'class="target"' in html
 
 
+def test_every_campaign_page_and_the_exports_page_link_to_the_results(coordinator, answered):
+    for path in (f"/campaigns/{answered.code}", f"/campaigns/{answered.code}/progress", "/exports/"):
+        assert f'href="/results/{answered.code}"' in coordinator.get(path).get_data(as_text=True), path
+    assert coordinator.get(f"/results/{answered.code}").status_code == 200
+
+
 def test_page_figures_equal_the_statistics_command_on_the_campaign_exports(analyst, answered, tmp_path):
     responses = tmp_path / "responses.csv"
     volumes = tmp_path / "volumes.csv"
