@@ -45,6 +45,7 @@ STAFF_MESSAGES = {
 }
 """Staff wording where the citizen's would mislead; other statuses use ``MESSAGES``."""
 CITIZEN_BLUEPRINTS = frozenset({"public", "kiosk"})
+API_PREFIX = "/api/"
 
 
 def in_staff_area() -> bool:
@@ -74,6 +75,10 @@ def render_not_saved():
 
 def render_error(status: int, error: Exception | None = None):
     db.session.rollback()
+    if request.path.startswith(API_PREFIX):  # an address under the API that matches no endpoint
+        from survey_app.api.errors import api_error
+
+        return api_error(status, str(getattr(error, "description", "")) or "not found")
     if getattr(error, "response", None) is not None:
         return error.response  # a response made for this refusal (a citizen's form, kept as sent)
     if status == 400 and error is not None:
