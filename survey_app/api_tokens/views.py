@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from survey_app.api_tokens import bp
@@ -31,7 +31,8 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the token a name.")),
                                                Length(max=100, message=_l("A name has at most %(max)d characters."))])
     expires = SelectField(_l("Valid for"), default="90", choices=[
-        *((str(days), _l("%(days)d days", days=days)) for days in api_tokens.EXPIRY_DAYS), ("", _l("until revoked"))])
+        *(SelectChoice(str(days), _l("%(days)d days", days=days)) for days in api_tokens.EXPIRY_DAYS),
+        SelectChoice("", _l("until revoked"))])
 
 
 def _page(form: TokenForm, created=None, status: int = 200):
