@@ -128,6 +128,9 @@ def test_campaigns_with_counts_by_status_and_links(client, demo, session):
     assert missing.status_code == 404
     assert "no-such" in documented(missing, "/campaigns/{code}")["error"]["message"]
     assert client.get(f"{API}/nothing-here", headers=headers).get_json()["error"]["code"] == "not_found"
+    refused = client.post(f"{API}/campaigns", headers=headers)
+    assert refused.status_code == 405 and refused.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in refused.headers["Allow"]
 
 
 @pytest.fixture
