@@ -93,6 +93,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin import bp as admin_bp
+    from survey_app.api import bp as api_bp
+    from survey_app.api_tokens import bp as api_tokens_bp
     from survey_app.auth import bp as auth_bp
     from survey_app.campaigns import bp as campaigns_bp
     from survey_app.exports import bp as exports_bp
@@ -104,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.staff import bp as staff_bp
 
     for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp,
-                      results_bp):
+                      results_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["staff_menu"] = staff_menu
 

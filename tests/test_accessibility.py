@@ -56,6 +56,7 @@ STAFF_PAGES = [
     ("admin", "/admin/fields"),
     ("admin", "/admin/fields/new"),
     ("admin", "/admin/fields/{field}/edit"),
+    ("admin", "/account/tokens/"),
     ("coordinator", "/staff/"),
     ("coordinator", "/account/password"),
     ("coordinator", "/campaigns/"),
@@ -76,6 +77,7 @@ STAFF_PAGES = [
     ("analyst", "/results/"),
     ("analyst", "/results/{campaign}"),
     ("analyst", "/results/{campaign}/report"),
+    ("analyst", "/account/tokens/"),
 ]
 # GET routes that are files, data or citizen pages (checked below), not staff pages.
 NOT_STAFF_PAGES = {
@@ -85,6 +87,7 @@ NOT_STAFF_PAGES = {
     "posters.counter_poster", "posters.campaign_posters", "campaigns.get_progress",
     "exports.download_responses", "exports.download_volumes", "exports.download_indices",
     "results.download_report",
+    "api.get_openapi", "api.list_campaigns", "api.get_campaign", "api.get_results", "api.list_responses",
 }
 
 

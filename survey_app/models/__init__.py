@@ -1,5 +1,6 @@
 """Persistent model of the system (DESIGN.md §3), SQLAlchemy 2.0 typed classes."""
 
+from survey_app.models.api_token import ApiToken
 from survey_app.models.audit import AuditEvent
 from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
 from survey_app.models.org import Agency, ServiceField, Site, site_field
@@ -9,6 +10,7 @@ from survey_app.models.user import Role, User
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "Answer",
     "AuditEvent",
     "Campaign",

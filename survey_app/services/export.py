@@ -85,8 +85,11 @@ def safe_text(value: str) -> str:
 
 
 def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnaire,
-                batch: int = 1000) -> Iterator[dict[str, str]]:
-    """Accepted responses of a campaign as flat rows, in submission order, read in batches."""
+                batch: int = 1000, after: int = 0) -> Iterator[dict[str, str]]:
+    """Accepted responses of a campaign as flat rows, in submission order, read in batches.
+
+    Only responses whose id is above ``after`` (the API's pages resume there).
+    """
     comment_id = questionnaire.comment.id if questionnaire.comment else None
     query = (
         sa.select(Response.id, Site.code, ServiceField.code, Agency.code, Response.mode,
@@ -99,7 +102,7 @@ def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnai
         .where(Response.campaign_id == campaign_id, Response.status == ResponseStatus.ACCEPTED.value)
         .order_by(Response.id)
     )
-    last_id = 0
+    last_id = after
     while True:
         chunk = db.session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not chunk:
