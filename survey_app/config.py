@@ -93,6 +93,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "60 per minute;600 per hour"),
+        "SIPAS_LOGIN_LIMIT": env.get("SIPAS_LOGIN_LIMIT", "30 per minute;300 per hour"),
         "SIPAS_COUNTER_LIMIT": env.get("SIPAS_COUNTER_LIMIT", "30 per minute;300 per hour"),
         "SIPAS_KIOSK_IDLE_SECONDS": _seconds(env, "SIPAS_KIOSK_IDLE_SECONDS", 60),
         "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
