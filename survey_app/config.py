@@ -37,6 +37,16 @@ def _seconds(env, name: str, default: int) -> int:
     return value
 
 
+def _whole(env, name: str, default: int) -> int:
+    """A whole number ≥ 0 from the environment (0 turns the setting off); a wrong value stops the start."""
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def _development_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if not path.exists():
@@ -99,6 +109,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
         "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),
         "SIPAS_ROTATE_WINDOW_SECONDS": _seconds(env, "SIPAS_ROTATE_WINDOW_SECONDS", 600),
+        "SIPAS_HSTS_SECONDS": _whole(env, "SIPAS_HSTS_SECONDS", 365 * 24 * 3600),
+        # Largest request body: staff upload CSV files; a citizen's form is a few kilobytes (see limits.py).
+        "MAX_CONTENT_LENGTH": _whole(env, "SIPAS_MAX_UPLOAD_BYTES", 8 * 1024 * 1024) or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

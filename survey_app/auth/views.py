@@ -1,4 +1,4 @@
-"""Login (wrong passwords back off per account and per address), logout and one's own password change for staff accounts.
+"""Login (wrong passwords back off per account and per address), logout and one's own password change.
 
 An account whose password was made up by someone else (the first admin's,
 printed by ``sipas init``, or one an admin set) must choose its own before any

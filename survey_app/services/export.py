@@ -7,8 +7,8 @@ shows Vietnamese correctly; produced in chunks, so a large campaign streams.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +32,13 @@ from survey_app.models import (
 from survey_app.services.questionnaires import questionnaire_of
 
 UTF8_BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "|")
+"""What makes a spreadsheet read a cell as a formula (or a DDE command), once the cell's start is normalised."""
+_HEAD_LENGTH = 32
+_INNER_START = re.compile(r"[;\r\n]+")
+"""Where a spreadsheet splitting on ``;`` or on lines may start another cell inside a text."""
+_CSV_QUOTED = re.compile(r'[",;\t\r\n]')
+"""Cells holding these are quoted: ``;`` too, which a Vietnamese Excel takes as the column separator."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,37 @@ def volumes_file(campaign: Campaign) -> ExportFile:
     return ExportFile("volumes", campaign.code, VOLUME_COLUMNS, len(rows), lambda: iter(rows))
 
 
+def _skipped_at_start(char: str) -> bool:
+    """Characters a spreadsheet may drop or split on before it looks for a formula."""
+    return char.isspace() or char in ";," or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _starts_formula(text: str) -> bool:
+    """Whether ``text`` begins like a formula once folded (NFKC: ``＝`` is ``=``) and its blanks skipped."""
+    head = unicodedata.normalize("NFKC", text[:_HEAD_LENGTH])
+    start = next((char for char in head if not _skipped_at_start(char)), "")
+    return bool(start) and start in _FORMULA_START
+
+
 def safe_text(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Keep spreadsheet programs from running a cell as a formula: prefix ``'`` where one could start.
+
+    The start is read as a spreadsheet might: compatibility forms folded (NFKC:
+    a fullwidth ``＝`` is ``=``), and spaces, tabs, line ends, invisible format
+    characters and separators (``;=…``) skipped. A spreadsheet that splits
+    columns on ``;`` (Vietnamese Excel does) or reads the file line by line may
+    also start a cell after a ``;`` or a line break inside the text, so each such
+    part is checked too. Only the test uses the folded text: the value,
+    Vietnamese included, is kept as written, with ``'`` added where needed.
+    """
+    if value.startswith(("\t", "\r")) or _starts_formula(value):
+        value = "'" + value
+    return _INNER_START.sub(lambda m: m.group(0) + ("'" if _starts_formula(value[m.end():]) else ""), value)
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTED.search(text) else text
 
 
 def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnaire,
@@ -138,19 +172,18 @@ def _iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chunk: int = 500) -> Iterator[str]:
-    """The CSV text (BOM, header, rows) in pieces of ``rows_per_chunk`` rows."""
-    buffer = io.StringIO()
-    buffer.write(UTF8_BOM)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+def csv_chunks(columns: list[str], rows: Iterable[dict[str, object]], rows_per_chunk: int = 500) -> Iterator[str]:
+    """The CSV text (BOM, header, rows; RFC 4180 with CRLF) in pieces of ``rows_per_chunk`` rows.
+
+    Written by hand rather than with ``csv``, which cannot be told to quote a cell holding ``;``.
+    """
+    lines = [UTF8_BOM + ",".join(_csv_cell(c) for c in columns) + "\r\n"]
     for number, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        lines.append(",".join(_csv_cell(row.get(c)) for c in columns) + "\r\n")
         if number % rows_per_chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def accepted_count(campaign: Campaign) -> int:
