@@ -110,11 +110,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from survey_app import security_headers
+    from survey_app import request_limits, security_headers
     from survey_app.errors import register
 
     register(app)
     security_headers.register(app)
+    request_limits.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -110,8 +110,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),
         "SIPAS_ROTATE_WINDOW_SECONDS": _seconds(env, "SIPAS_ROTATE_WINDOW_SECONDS", 600),
         "SIPAS_HSTS_SECONDS": _whole(env, "SIPAS_HSTS_SECONDS", 365 * 24 * 3600),
-        # Largest request body: staff upload CSV files; a citizen's form is a few kilobytes (see limits.py).
+        # Largest request body: staff upload CSV files; a citizen's form is a few kilobytes (request_limits.py).
         "MAX_CONTENT_LENGTH": _whole(env, "SIPAS_MAX_UPLOAD_BYTES", 8 * 1024 * 1024) or None,
+        "SIPAS_CITIZEN_MAX_BYTES": _whole(env, "SIPAS_CITIZEN_MAX_BYTES", 256 * 1024) or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
