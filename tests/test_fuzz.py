@@ -22,7 +22,7 @@ from survey_app.models import Answer, Response, User
 from tests.helpers import count_rows, counter_path, hidden_fields, open_form, token_for
 
 RATED = len(load_standard().rated_ids())
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
