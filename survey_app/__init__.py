@@ -72,10 +72,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from survey_app.models import User
+    def load_user(session_id: str):
+        from survey_app.services.sessions import user_of_session
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user_of_session(session_id)
 
     @app.after_request
     def remember_language(response):
@@ -112,9 +112,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from survey_app import request_limits, security_headers
     from survey_app.errors import register
 
     register(app)
+    security_headers.register(app)
+    request_limits.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -26,6 +26,9 @@ MESSAGES = {
     410: (_l("This survey is no longer open"),
           _l("The QR code you scanned is no longer in use. Thank you for your willingness to help; "
              "please ask the staff for the current code.")),
+    413: (_l("What was sent is too large"),
+          _l("It is more than this site takes at once (a very long text or a large file), so nothing was saved. "
+             "Please go back, shorten it and send it again.")),
     429: (_l("Too many attempts"),
           _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong on our side"),

@@ -19,7 +19,7 @@ from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import STAMP_PARAM, clean_stamp
 from survey_app.services.submit import receipt_response
 from survey_app.services.survey import SurveyPage, blank_survey, hold_refused, kept_survey, sent_response
-from survey_app.services.tokens import TokenGone, TokenNotFound, resolve_counter_token
+from survey_app.services.tokens import TokenGone, TokenNotFound, resolve_counter_token, survey_channel
 
 SENT_COOKIE = "sipas_sent"
 SENT_MEMORY_SECONDS = 30 * 60
@@ -76,7 +76,7 @@ def show_survey(token_text: str):
         if sent is not None:
             return _no_store(_already_sent(token_text, sent))
         # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
-        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
+        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)), survey_channel(token_text))
     except TokenGone:
         abort(410)
     return _no_store(_render(token_text, token, page))
@@ -86,7 +86,8 @@ def show_survey(token_text: str):
 @csrf.exempt
 @citizen_submit_limits(resolve_counter_token, _render)
 def submit_survey(token_text: str):
-    token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value)
+    token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value,
+                                    survey_channel(token_text))
     if received.ineligible:
         return redirect(url_for("public.show_ineligible", token_text=token_text), code=303)
     if received.response is None:

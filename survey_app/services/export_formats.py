@@ -85,7 +85,7 @@ def _sheet(book, title: str, columns: list[str], rows: list[dict[str, object]]) 
     sheet = book.create_sheet(title)
     sheet.append(columns)
     for row in rows:
-        sheet.append([safe_text(v) if isinstance(v, str) else v for v in (row.get(c) for c in columns)])
+        sheet.append([safe_text(v, inner=False) if isinstance(v, str) else v for v in (row.get(c) for c in columns)])
 
 
 def responses_xlsx(export: ExportFile, questionnaire: Questionnaire, results: CampaignResults) -> bytes:

@@ -27,7 +27,7 @@ from survey_app.services.held_forms import hold_form, read_held
 from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
 from survey_app.services.submit import Submission, find_by_nonce, submit_response
-from survey_app.services.tokens import NonceInvalid, TokenGone, issue_nonce, read_nonce
+from survey_app.services.tokens import DISPLAY, POSTER, NonceInvalid, TokenGone, issue_nonce, read_nonce
 
 
 @dataclass
@@ -88,10 +88,11 @@ def _page(token: CounterToken, kept: dict[str, str] | None = None) -> SurveyPage
     return SurveyPage(form, questionnaire, strata)
 
 
-def blank_survey(token: CounterToken, stamp: str | None = None) -> SurveyPage:
-    """A fresh form for ``token`` with a new one-time nonce (carrying a display's rotating stamp, if any)."""
+def blank_survey(token: CounterToken, stamp: str | None = None, channel: str = POSTER) -> SurveyPage:
+    """A fresh form for ``token`` on ``channel`` with a new one-time nonce (carrying a display's rotating
+    stamp, if any)."""
     page = _page(token)
-    page.form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+    page.form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
     return page
 
 
@@ -159,21 +160,35 @@ def held_survey(token: CounterToken, wait_seconds: int) -> SurveyPage:
     return page
 
 
-def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
+def resent_survey(token: CounterToken, channel: str) -> SurveyPage | None:
+    """A form sent again, under its nonce, after its counter stopped taking answers: the stored response
+    (the citizen sees "already sent" with the receipt), or None when nothing was stored under it."""
+    page = _page(token)
+    try:
+        nonce = read_nonce(split_stamp(page.form.nonce.data)[0], token, channel)
+    except NonceInvalid:
+        return None
+    page.response = find_by_nonce(nonce.value)
+    return page if page.response is not None else None
+
+
+def receive_survey(token: CounterToken, mode: str, channel: str = POSTER) -> SurveyPage:
     """Check and store a posted survey for ``token`` once; the request commits.
 
-    A rotating stamp carried from a counter display that is too old or forged
-    stores the response as flagged, for a coordinator to decide.
+    The form's nonce must have been issued for this counter and ``channel``. A
+    rotating stamp carried from a counter display that is too old or forged, or
+    missing from an answer to a display's address, stores the response as
+    flagged, for a coordinator to decide.
     """
     page = _page(token)
     form, questionnaire, strata = page.form, page.questionnaire, page.strata
     nonce_text, stamp = split_stamp(form.nonce.data)
     try:
-        nonce = read_nonce(nonce_text, token)
+        nonce = read_nonce(nonce_text, token, channel)
     except NonceInvalid:
-        # A stale or tampered page: show a fresh form, keeping what was typed.
+        # A stale or tampered page, or one from another channel: show a fresh form, keeping what was typed.
         form.validate()
-        form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+        form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
         form.form_errors.append(gettext("This page has expired. Please check your answers and send again."))
         return page
     if not form.validate():
@@ -196,11 +211,11 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
         comment=(form[comment_id].data or "") if comment_id else "",
         locale=str(get_locale()),
         duration_seconds=max(0, int(elapsed)),
-        flags=stamp_flags(stamp, token),
+        flags=stamp_flags(stamp, token, required=channel == DISPLAY),
     )
     page.response, created = submit_response(submission)
     if not created and not _same_answers(page.response, submission):
-        form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+        form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
         form.form_errors.append(gettext(
             "This form was already sent (receipt %(code)s), so the changed answers below were not saved. "
             "If they are about another procedure, send them as a new form.", code=page.response.receipt_code))

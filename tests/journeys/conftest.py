@@ -1,4 +1,5 @@
-"""The site as deployed: gunicorn with 4 workers in production mode, set up by ``flask sipas init`` and ``demo``.
+"""The site as deployed: gunicorn (``gunicorn.conf.py``: 4 threaded workers) in production mode, set up by
+``flask sipas init`` and ``demo``.
 
 One server per database backend for the whole journey suite (SQLite always;
 PostgreSQL when ``TEST_DATABASE_URL`` is set, on a database of its own next
@@ -208,7 +209,8 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
     with site.log_path.open("wb") as log:
         # The workers load the app while the CLI sets the database up: neither needs the other until a request.
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "-c", str(PROJECT / "gunicorn.conf.py"), "-w", str(WORKERS),
+             "-b", f"127.0.0.1:{port}",
              "--no-control-socket", "survey_app:create_app()"],
             cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
