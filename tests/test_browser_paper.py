@@ -49,6 +49,7 @@ def log_in(page, base_url: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/staff/"))
+    page.goto(f"{base_url}/campaigns/?lang=en")
 
 
 def type_form(page, number: str, field: str, answers: str, optional: str, comment: str) -> None:

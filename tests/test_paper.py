@@ -24,6 +24,13 @@ FIELD_DIGITS = {"chung_thuc": "1", "cong_chung": "2", "ho_tich": "3", "ly_lich_t
 """The demo campaign's fields in code order: the digit typed for each."""
 
 
+@pytest.fixture
+def coordinator(coordinator):
+    """A logged-in coordinator whose pages are in English."""
+    assert coordinator.get("/campaigns/?lang=en").status_code == 200
+    return coordinator
+
+
 def site_id(session, code: str) -> int:
     return session.scalar(sa.select(Site.id).where(Site.code == code))
 
@@ -88,7 +95,7 @@ def test_batches_are_numbered_per_site_and_print_as_vietnamese_pdf_with_scannabl
     assert "Forms 1-3 to 3-7 numbered for Bộ phận một cửa xã An Bình" in htmllib.unescape(page)
     page = number_batch(coordinator, campaign, session, "stp-01", 2)
     assert "Forms 4-5 to 5-9" in htmllib.unescape(page), "numbers go on across sites: unique in the campaign"
-    link = re.findall(r'href="(/campaigns/demo-2026/paper/batches/\d+\.pdf)"', page)
+    link = re.findall(r'href="(/campaigns/demo-2026/paper/batches/\d+/\d+\.pdf)"', page)
     assert len(link) == 2
     pdf = coordinator.get(link[1])  # the older batch: newest first on the page
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -115,6 +122,13 @@ def test_batches_are_numbered_per_site_and_print_as_vietnamese_pdf_with_scannabl
     assert [(e.action, e.details.get("first"), e.details.get("last")) for e in events] == [
         ("paper_print", "1-3", "3-7"), ("paper_print", "4-5", "5-9"), ("export", "1-3", "3-7")]
     assert events[-1].details["data"] == "paper_forms"
+
+    page = number_batch(coordinator, campaign, session, "pcc1-01", 30)
+    parts = re.findall(r'href="/campaigns/demo-2026/paper/batches/\d+/(\d+)\.pdf">([^<]+)</a>', page)
+    assert [(first, htmllib.unescape(label)) for first, label in parts[:2]] == [
+        ("6", f"{form_number(6)} – {form_number(30)}"), ("31", f"{form_number(31)} – {form_number(35)}")], \
+        "a big batch prints in parts of 25 forms, each inside a request's time"
+    assert coordinator.get(link[1].replace("/1.pdf", "/2.pdf")).status_code == 404
 
 
 def test_a_typed_form_becomes_a_paper_response_and_a_number_counts_once(coordinator, demo, session):
@@ -192,6 +206,10 @@ def test_double_entry_counts_a_form_once_two_people_agree_or_differences_are_res
 
     auth.logout()
     auth.login("coordinator", "hoa")
+    client.get("/campaigns/?lang=vi")
+    refused = save(client, campaign, typed_form("9-9"))
+    assert "9-9 không phải là số phiếu: có một chữ số bị gõ sai" in refused.get_data(as_text=True), "Vietnamese"
+    client.get("/campaigns/?lang=en")
     agreed = save(client, campaign, first)
     assert "Form 1-3 saved and counted." in htmllib.unescape(page_of(client, agreed.headers["Location"]))
     assert count_rows(Response) == 1
@@ -203,6 +221,7 @@ def test_double_entry_counts_a_form_once_two_people_agree_or_differences_are_res
     assert 'href="/campaigns/demo-2026/paper/2-1/resolve"' in page
     auth.logout()
     auth.login("coordinator", "minh")
+    client.get("/campaigns/?lang=en")
     third = save(client, campaign, typed_form("2-1"))
     assert "Form 2-1 has been typed twice and its differences wait to be resolved." in htmllib.unescape(
         third.get_data(as_text=True))
@@ -240,6 +259,7 @@ def test_paper_pages_are_for_coordinators_with_csrf_and_an_open_campaign(client,
     client.post("/logout", data=hidden_fields(client.get("/staff/").get_data(as_text=True)))
     make_user("coordinator", username="lan")
     log_in(client, "lan")
+    client.get("/campaigns/?lang=en")
     no_token = client.post(f"{path}/batches", data={"site": site_id(session, "stp-01"), "count": 2})
     assert no_token.status_code == 400
     expired = client.post(path, data=typed_form("1-3"))

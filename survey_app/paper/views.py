@@ -36,7 +36,8 @@ def _entry_page(campaign: Campaign, values: dict[str, str] | None = None,
         problem_inputs={name for name, _message in problems or []},
         questionnaire=questionnaire_of(campaign.questionnaire_version), fields=list(enumerate(fields, 1)),
         counted=counted, mine=mine, batches=paper.batches(campaign), sites=paper.campaign_sites(campaign),
-        conflicts=paper.conflicts(campaign), form_number=form_number, max_batch=paper.MAX_BATCH), status
+        conflicts=paper.conflicts(campaign), form_number=form_number, max_batch=paper.MAX_BATCH,
+        batch_parts=paper.batch_parts), status
 
 
 def _back(code: str):
@@ -99,21 +100,23 @@ def print_batch(code: str):
     return _back(code)
 
 
-@bp.get("/<code>/paper/batches/<int:batch_id>.pdf")
+@bp.get("/<code>/paper/batches/<int:batch_id>/<int:first>.pdf")
 @writes
-def batch_pdf(code: str, batch_id: int):
-    """A batch's forms as a PDF, one A4 page each (audited as an export)."""
+def batch_pdf(code: str, batch_id: int, first: int):
+    """One part of a batch's forms (from form ``first``) as a PDF, one A4 page each (audited as an export)."""
     campaign = campaign_or_404(code)
     batch = db.session.get(PaperBatch, batch_id)
     if batch is None or batch.campaign_id != campaign.id:
         abort(404)
-    pdf = paper.batch_pdf(batch)
+    part = next(((f, last) for f, last in paper.batch_parts(batch) if f == first), None)
+    if part is None:
+        abort(404)
+    pdf = paper.batch_pdf(batch, *part)
     audit.record(actor(), "export", f"campaign:{campaign.code}", format="pdf", data="paper_forms",
-                 site=batch.site.code, first=form_number(batch.first_serial), last=form_number(batch.last_serial))
+                 site=batch.site.code, first=form_number(part[0]), last=form_number(part[1]))
     db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"paper-{campaign.code}-{batch.site.code}-{batch.first_serial}-"
-                                   f"{batch.last_serial}.pdf")
+                     download_name=f"paper-{campaign.code}-{batch.site.code}-{part[0]}-{part[1]}.pdf")
 
 
 @bp.post("/<code>/paper/double-entry")

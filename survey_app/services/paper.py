@@ -50,7 +50,10 @@ from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.submit import Submission, submit_response
 
 MAX_BATCH = 500
-"""The most forms printed at once (a PDF of 500 pages takes a minute or so)."""
+"""The most forms numbered at once for a site."""
+PDF_PART = 25
+"""Forms per PDF download: WeasyPrint lays out a dense form page in about half a second to a second, so a
+part stays well inside a web server's request timeout; a batch of 100 is four downloads."""
 NOT_APPLICABLE = ("", "0")
 """What an answer box holds for "not applicable", once stripped: a space, or 0."""
 
@@ -380,12 +383,23 @@ def set_double_entry(campaign: Campaign, on: bool, actor: str) -> None:
         db.session.flush()
 
 
-def batch_pdf(batch: PaperBatch) -> bytes:
-    """The batch's forms, one A4 page each (needs a request context for the fonts' URLs)."""
+def batch_parts(batch: PaperBatch) -> list[tuple[int, int]]:
+    """The (first, last) serials of each PDF download of a batch, ``PDF_PART`` forms at most."""
+    return [(first, min(first + PDF_PART - 1, batch.last_serial))
+            for first in range(batch.first_serial, batch.last_serial + 1, PDF_PART)]
+
+
+def batch_pdf(batch: PaperBatch, first: int | None = None, last: int | None = None) -> bytes:
+    """Forms ``first`` … ``last`` of the batch (all by default), one A4 page each; needs a request context
+    (the fonts' URLs)."""
+    first = batch.first_serial if first is None else first
+    last = batch.last_serial if last is None else last
+    if not batch.first_serial <= first <= last <= batch.last_serial:
+        raise ValueError(f"forms {first}–{last} are not all in batch {batch.id}")
     campaign = batch.campaign
     served = {s.field_id for s in site_strata(campaign, batch.site_id)}
     fields = [(digit, f) for digit, f in enumerate(campaign_fields(campaign), 1) if f.id in served]
-    numbers = [form_number(serial) for serial in range(batch.first_serial, batch.last_serial + 1)]
+    numbers = [form_number(serial) for serial in range(first, last + 1)]
     return render_pdf("documents/paper_form.html", numbers=numbers, site=batch.site, campaign=campaign,
                       fields=fields, questionnaire=questionnaire_of(campaign.questionnaire_version),
                       title=f"{campaign.name} · {batch.site.code} · {numbers[0]} – {numbers[-1]}")
