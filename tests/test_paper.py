@@ -16,7 +16,7 @@ from survey_app.models import Answer, AuditEvent, CampaignStatus, PaperResponse,
 from survey_app.services.paper_numbers import damm_digit, form_number, parse_form_number
 from tests.conftest import require_tool
 from tests.helpers import count_rows, hidden_fields, log_in, make_user
-from tests.test_posters import page_sizes, pdf_text
+from tests.test_posters import page_sizes, pdf_text, poppler_lines
 
 RATED = ["TC1", "TC2", "TC3", "TC4", "TT1", "TT2", "TT3", "TT4", "CC1", "CC2", "CC3", "CC4", "CC5",
          "KQ1", "KQ2", "KQ3", "PA1", "PA2", "PA3", "OVERALL"]
@@ -108,6 +108,8 @@ def test_batches_are_numbered_per_site_and_print_as_vietnamese_pdf_with_scannabl
                      "Chứng thực", "Hộ tịch", "Xin cảm ơn ông/bà"):
         assert expected in text, expected
     assert "Công chứng" not in text, "only the fields the site serves are offered"
+    fonts = poppler_lines("pdffonts", pdf.data)
+    assert fonts and all("DejaVu" in line and " yes yes " in line for line in fonts), fonts
 
     source = tmp_path / "forms.pdf"
     source.write_bytes(pdf.data)
