@@ -205,6 +205,8 @@ def test_double_entry_counts_a_form_once_two_people_agree_or_differences_are_res
         refused.get_data(as_text=True))
     differing = typed_form("2-1", field="3")
     assert save(coordinator, campaign, differing).status_code == 303
+    listed = page_of(coordinator, f"/campaigns/{campaign.code}/paper")
+    assert "These forms count once a second person has typed them: 1-3, 2-1" in listed
 
     auth.logout()
     auth.login("coordinator", "hoa")

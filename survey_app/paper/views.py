@@ -36,8 +36,8 @@ def _entry_page(campaign: Campaign, values: dict[str, str] | None = None,
         problem_inputs={name for name, _message in problems or []},
         questionnaire=questionnaire_of(campaign.questionnaire_version), fields=list(enumerate(fields, 1)),
         counted=counted, mine=mine, batches=paper.batches(campaign), sites=paper.campaign_sites(campaign),
-        conflicts=paper.conflicts(campaign), form_number=form_number, max_batch=paper.MAX_BATCH,
-        batch_parts=paper.batch_parts), status
+        conflicts=paper.conflicts(campaign), waiting=paper.waiting(campaign), form_number=form_number,
+        max_batch=paper.MAX_BATCH, batch_parts=paper.batch_parts), status
 
 
 def _back(code: str):

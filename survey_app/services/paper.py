@@ -176,7 +176,10 @@ def already_typed(campaign: Campaign, serial: int, actor: str) -> str | None:
     entries = typed_entries(campaign, serial)
     if any(entry.entered_by == actor for entry in entries):
         return str(_l("You have already typed form %(number)s; a second person must type it.", number=number))
-    if len(entries) >= (2 if campaign.paper_double_entry else 1):
+    if not campaign.paper_double_entry and entries:
+        return str(_l("Form %(number)s was typed once while double entry was on: turn double entry on again "
+                      "and have a second person type it.", number=number))
+    if len(entries) >= 2:
         return str(_l("Form %(number)s has been typed twice and its differences wait to be resolved.",
                       number=number))
     return None
@@ -328,6 +331,15 @@ def conflicts(campaign: Campaign) -> list[tuple[int, list[PaperEntry]]]:
                                                 PaperEntry.serial.not_in(counted))
              .group_by(PaperEntry.serial).having(sa.func.count() >= 2).order_by(PaperEntry.serial))
     return [(serial, typed_entries(campaign, serial)) for serial in db.session.scalars(twice)]
+
+
+def waiting(campaign: Campaign) -> list[int]:
+    """Forms typed once and not counted yet (with double entry they wait for a second person), by number."""
+    counted = sa.select(PaperResponse.serial).where(PaperResponse.campaign_id == campaign.id)
+    once = (sa.select(PaperEntry.serial).where(PaperEntry.campaign_id == campaign.id,
+                                               PaperEntry.serial.not_in(counted))
+            .group_by(PaperEntry.serial).having(sa.func.count() == 1).order_by(PaperEntry.serial))
+    return list(db.session.scalars(once))
 
 
 def resolve(campaign: Campaign, serial: int, form: dict[str, str], actor: str) -> list[tuple[str, str]]:
