@@ -100,12 +100,13 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.exports import bp as exports_bp
     from survey_app.kiosk import bp as kiosk_bp
     from survey_app.menu import staff_menu
+    from survey_app.paper import bp as paper_bp
     from survey_app.posters import bp as posters_bp
     from survey_app.public import bp as public_bp
     from survey_app.results import bp as results_bp
     from survey_app.staff import bp as staff_bp
 
-    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp,
+    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, paper_bp, exports_bp,
                       results_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["staff_menu"] = staff_menu

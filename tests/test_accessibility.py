@@ -69,6 +69,7 @@ STAFF_PAGES = [
     ("coordinator", "/campaigns/{campaign}/counters"),
     ("coordinator", "/campaigns/{campaign}/devices"),
     ("coordinator", "/campaigns/{campaign}/progress"),
+    ("coordinator", "/campaigns/{campaign}/paper"),
     ("coordinator", "/exports/"),
     ("coordinator", "/results/"),
     ("analyst", "/staff/"),
@@ -86,7 +87,8 @@ NOT_STAFF_PAGES = {
     "kiosk.show_kiosk", "kiosk.show_thanks", "kiosk.show_display", "kiosk.display_qr",
     "posters.counter_poster", "posters.campaign_posters", "campaigns.get_progress",
     "exports.download_responses", "exports.download_volumes", "exports.download_indices",
-    "results.download_report",
+    "results.download_report", "posters.counter_qr", "paper.batch_pdf",
+    "paper.show_conflict",  # needs two differing typings of a form: tests/test_paper.py opens it
     "api.get_openapi", "api.list_campaigns", "api.get_campaign", "api.get_results", "api.list_responses",
 }
 

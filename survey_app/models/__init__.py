@@ -4,6 +4,7 @@ from survey_app.models.api_token import ApiToken
 from survey_app.models.audit import AuditEvent
 from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
 from survey_app.models.org import Agency, ServiceField, Site, site_field
+from survey_app.models.paper import PaperBatch, PaperEntry, PaperResponse
 from survey_app.models.response import Answer, Response, ResponseComment, ResponseMode, ResponseStatus
 from survey_app.models.tally import StratumTally, TallyMark
 from survey_app.models.user import Role, User
@@ -16,6 +17,9 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CounterToken",
+    "PaperBatch",
+    "PaperEntry",
+    "PaperResponse",
     "QuestionnaireVersion",
     "Response",
     "ResponseComment",

@@ -56,6 +56,8 @@ class Campaign(db.Model):
     target: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.900"))
     status: Mapped[str] = mapped_column(sa.String(16), default=CampaignStatus.DRAFT.value)
     planned_total: Mapped[int | None]
+    paper_double_entry: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Paper forms count only once two people have typed them alike (differences resolved by a coordinator)."""
     created_dt: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()

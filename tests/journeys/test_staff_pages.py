@@ -38,7 +38,7 @@ RESPONSES_HEAD = ["response_id", "campaign", "site", "field"]
 VOLUMES_HEADER = ["site", "field", "volume"]
 ANALYST_FILES = {"responses.csv", "responses.xlsx", "responses.sav", "responses.json", "volumes.csv", "indices.csv",
                  "indices.xlsx", "indices.json", "report.pdf"}
-COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
+COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "qr.png", "qr.svg"}
 DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": ANALYST_FILES}
 """The files each role must find a link to (so a crawl that finds nothing cannot pass)."""
 
