@@ -319,6 +319,14 @@ def _inserts(database_url: str, connections: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
+def _profile(master_pid: int, path: str, seconds: float) -> subprocess.Popen:
+    """py-spy sampling every gunicorn worker for ``seconds`` (run as root, or with ptrace allowed)."""
+    output_format = "flamegraph" if path.endswith(".svg") else "raw"
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--idle", "-p",
+                             str(master_pid), "-d", str(int(seconds)), "-f", output_format, "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 # The report --------------------------------------------------------------------------------------------------------
 
 def _percentile(values: list[float], share: float) -> float:
@@ -353,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time of each phase")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--py-spy", metavar="FILE", help="profile the gunicorn workers during the citizen flow "
+                        "with py-spy (requirements-dev.txt) into FILE (folded stacks; .svg for a flame graph)")
     args = parser.parse_args(argv)
 
     database = Database(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
@@ -383,7 +393,10 @@ def main(argv: list[str] | None = None) -> int:
         if static.errors:
             line("static file: errors", str(dict(static.errors)))
 
+        profiler = _profile(process.pid, args.py_spy, WARM_UP_SECONDS + args.seconds) if args.py_spy else None
         flows, seconds = _run_threads(_citizens, args.clients, args.seconds, lambda n: (port, paths, n))
+        if profiler is not None:
+            profiler.wait()
         flow_rate = flows.flows / seconds
         per_request = flows.requests / seconds
         line("citizen flow: flows/s (GET form + POST answers)", f"{flow_rate:.1f}")

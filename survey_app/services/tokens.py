@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CounterToken, ServiceField, Site
@@ -59,13 +60,17 @@ def survey_url(token: CounterToken) -> str:
     return f"{current_app.config['SIPAS_PUBLIC_URL']}/s/{counter_token_string(token)}"
 
 
+_WITH_COUNTER_PAGE = (joinedload(CounterToken.campaign), joinedload(CounterToken.site).joinedload(Site.agency))
+
+
 def resolve_counter_token(text: str) -> CounterToken:
     """Check the signature and the database; raise TokenNotFound or TokenGone."""
     try:
         token_id, campaign_id, site_id, field_id = _counter_serializer().loads(text)
     except (BadSignature, ValueError, TypeError):
         raise TokenNotFound(text) from None
-    token = db.session.get(CounterToken, token_id) if isinstance(token_id, int) else None
+    # One query for what every citizen page reads: the counter, its campaign, its site and agency.
+    token = db.session.get(CounterToken, token_id, options=_WITH_COUNTER_PAGE) if isinstance(token_id, int) else None
     if token is None or (token.campaign_id, token.site_id, token.field_id or 0) != (campaign_id, site_id, field_id):
         raise TokenNotFound(text)
     if token.is_revoked or token.campaign.status != CampaignStatus.OPEN or not token.site.is_active:
