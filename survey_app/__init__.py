@@ -110,9 +110,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from survey_app import unavailable
     from survey_app.errors import register
 
     register(app)
+    unavailable.register(app)
 
 
 def register_commands(app: Flask) -> None:
