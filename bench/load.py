@@ -186,6 +186,7 @@ class Tally:
     errors: Counter = field(default_factory=Counter)
     requests: int = 0
     flows: int = 0
+    warm_up_flows: int = 0
     nonces: list[str] = field(default_factory=list)
 
     def merge(self, other: Tally) -> None:
@@ -194,6 +195,7 @@ class Tally:
         self.errors.update(other.errors)
         self.requests += other.requests
         self.flows += other.flows
+        self.warm_up_flows += other.warm_up_flows
         self.nonces.extend(other.nonces)
 
 
@@ -260,6 +262,7 @@ def _citizens(port: int, paths: list[str], number: int, until: float, record_aft
         status, headers, _ = sent
         if status == 303 and "/thanks" in headers.get("location", ""):
             tally.flows += recording
+            tally.warm_up_flows += not recording
             tally.nonces.append(answers["nonce"])  # every success counts for the check, warm-up too
         else:
             seen.errors[f"POST {status}"] += 1
@@ -325,6 +328,19 @@ def _profile(master_pid: int, path: str, seconds: float) -> subprocess.Popen:
     return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--idle", "-p",
                              str(master_pid), "-d", str(int(seconds)), "-f", output_format, "-o", path],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) the gunicorn workers have used so far, from /proc (0 where there is none)."""
+    total = 0.0
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 # The report --------------------------------------------------------------------------------------------------------
@@ -394,13 +410,17 @@ def main(argv: list[str] | None = None) -> int:
             line("static file: errors", str(dict(static.errors)))
 
         profiler = _profile(process.pid, args.py_spy, WARM_UP_SECONDS + args.seconds) if args.py_spy else None
+        cpu_before = _cpu_seconds(process.pid)
         flows, seconds = _run_threads(_citizens, args.clients, args.seconds, lambda n: (port, paths, n))
+        cpu_per_flow = (_cpu_seconds(process.pid) - cpu_before) / max(1, flows.flows + flows.warm_up_flows)
         if profiler is not None:
             profiler.wait()
         flow_rate = flows.flows / seconds
         per_request = flows.requests / seconds
         line("citizen flow: flows/s (GET form + POST answers)", f"{flow_rate:.1f}")
         line("citizen flow: requests/s", f"{per_request:.0f}")
+        if cpu_per_flow:
+            line("citizen flow: gunicorn CPU ms per flow (whatever the load)", f"{1000 * cpu_per_flow:.1f}")
         ratio = per_request / static_rate if static_rate else 0.0
         line("each request of the flow vs a static file", f"{ratio:.2f}×", f"goal ≥ {GOAL_RATIO}×",
              ratio >= GOAL_RATIO)

@@ -11,7 +11,7 @@ page answers 503 with a plain "try again in a moment". Both say when to retry
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
@@ -45,6 +45,22 @@ def render_unavailable(error: Exception):
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
+def _end_session_quietly(error: BaseException | None) -> None:
+    """End the request's session; a rollback on a connection the database cut must not replace the page sent."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as failure:  # the connection is invalidated by now: closing again succeeds
+        where = request.path if has_request_context() else "a command"
+        current_app.logger.warning("database connection lost at the end of %s: %s", where,
+                                   str(failure).splitlines()[0] if str(failure) else type(failure).__name__)
+        try:
+            db.session.remove()
+        except SQLAlchemyError:
+            db.session.registry.clear()
+
+
 def register(app: Flask) -> None:
+    """Answer database outages with the pages above; registered after Flask-SQLAlchemy, so its end runs first."""
     for error in (OperationalError, InterfaceError):
         app.register_error_handler(error, render_unavailable)
+    app.teardown_appcontext(_end_session_quietly)
