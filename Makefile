@@ -52,6 +52,7 @@ test: $(VENV)/.installed-dev translations
 bench: $(VENV)/.installed-dev translations
 	$(PY) bench/analysis_bench.py
 	$(PY) bench/results_bench.py
+	$(PY) bench/load.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check survey_app forms analysis tests bench

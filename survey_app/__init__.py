@@ -113,12 +113,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from survey_app import request_limits, security_headers
+    from survey_app import request_limits, security_headers, unavailable
     from survey_app.errors import register
 
     register(app)
     security_headers.register(app)
     request_limits.register(app)
+    unavailable.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -96,9 +96,9 @@ def submit_survey(token_text: str):
         return redirect(url_for("public.show_survey", token_text=token_text, held=key, _anchor="error-summary"),
                         code=303)
     forget_held(received.response.nonce)
+    receipt = received.response.receipt_code  # read before the commit expires it: no query after
     db.session.commit()
-    thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text,
-                                            ref=received.response.receipt_code), code=303))
+    thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text, ref=receipt), code=303))
     # Remembered for this counter's pages only: Back or a rescan shows the receipt, not the answers.
     thanks.set_cookie(SENT_COOKIE, received.form.nonce.data, max_age=SENT_MEMORY_SECONDS,
                       path=url_for("public.show_survey", token_text=token_text), httponly=True, samesite="Lax",

@@ -17,16 +17,18 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from forms.questionnaire import Questionnaire
-from forms.wtf import answers_from, build_survey_form, demographics_from
+from forms.wtf import answers_from, demographics_from
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, Stratum
 from survey_app.services.held_forms import hold_form, read_held
-from survey_app.services.questionnaires import questionnaire_of
+from survey_app.services.questionnaires import questionnaire_by_id
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
 from survey_app.services.submit import Submission, find_by_nonce, submit_response
+from survey_app.services.survey_forms import survey_form_class
 from survey_app.services.tokens import DISPLAY, POSTER, NonceInvalid, TokenGone, issue_nonce, read_nonce
 
 
@@ -68,7 +70,8 @@ def counter_strata(token: CounterToken) -> list[Stratum]:
 
     Raise TokenGone when the counter has none left (its strata were removed from the campaign).
     """
-    query = sa.select(Stratum).where(Stratum.campaign_id == token.campaign_id, Stratum.site_id == token.site_id)
+    query = sa.select(Stratum).options(joinedload(Stratum.field)).where(
+        Stratum.campaign_id == token.campaign_id, Stratum.site_id == token.site_id)
     if token.field_id is not None:
         query = query.where(Stratum.field_id == token.field_id)
     strata = list(db.session.scalars(query))
@@ -81,9 +84,10 @@ def _page(token: CounterToken, kept: dict[str, str] | None = None) -> SurveyPage
     """The counter's form in the page's language, bound to the posted data, or to ``kept`` answers."""
     strata = counter_strata(token)
     lang = str(get_locale())
-    questionnaire = questionnaire_of(token.campaign.questionnaire_version)
+    version_id = token.campaign.questionnaire_version_id
+    questionnaire = questionnaire_by_id(version_id)
     choices = [(s.field.code, s.field.name(lang)) for s in strata] if len(strata) > 1 else []
-    form_class = build_survey_form(questionnaire, lang, gettext, choices)
+    form_class = survey_form_class(version_id, questionnaire, lang, choices)
     form = form_class() if kept is None else form_class(formdata=MultiDict(kept))
     return SurveyPage(form, questionnaire, strata)
 

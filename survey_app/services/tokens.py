@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CounterToken, ServiceField, Site
@@ -79,6 +80,9 @@ def survey_url(token: CounterToken, channel: str = POSTER) -> str:
     return f"{current_app.config['SIPAS_PUBLIC_URL']}/s/{counter_token_string(token, channel)}"
 
 
+_WITH_COUNTER_PAGE = (joinedload(CounterToken.campaign), joinedload(CounterToken.site).joinedload(Site.agency))
+
+
 def _payload(text: str) -> list:
     try:
         payload = _counter_serializer().loads(text)
@@ -104,7 +108,8 @@ def resolve_counter_token(text: str, usable: bool = True) -> CounterToken:
     sent through it).
     """
     token_id, campaign_id, site_id, field_id = _payload(text)[:4]
-    token = db.session.get(CounterToken, token_id) if type(token_id) is int else None
+    # One query for what every citizen page reads: the counter, its campaign, its site and agency.
+    token = db.session.get(CounterToken, token_id, options=_WITH_COUNTER_PAGE) if type(token_id) is int else None
     if token is None or (token.campaign_id, token.site_id, token.field_id or 0) != (campaign_id, site_id, field_id):
         raise TokenNotFound(text)
     if usable and (token.is_revoked or token.campaign.status != CampaignStatus.OPEN or not token.site.is_active):
