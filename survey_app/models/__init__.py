@@ -2,6 +2,7 @@
 
 from survey_app.models.audit import AuditEvent
 from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
+from survey_app.models.invitation import Invitation, InvitationDraw
 from survey_app.models.org import Agency, ServiceField, Site, site_field
 from survey_app.models.response import Answer, Response, ResponseComment, ResponseMode, ResponseStatus
 from survey_app.models.user import Role, User
@@ -13,6 +14,8 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CounterToken",
+    "Invitation",
+    "InvitationDraw",
     "QuestionnaireVersion",
     "Response",
     "ResponseComment",

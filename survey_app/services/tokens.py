@@ -79,12 +79,18 @@ class Nonce:
     issued_at: datetime
 
 
-def issue_nonce(token: CounterToken) -> str:
-    """A one-time value for one rendering of the form; it also records when the form was shown."""
-    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": token.id})
+def _form_owner(token) -> int | str:
+    """Whose form a nonce belongs to: a counter token's id, or ``i<id>`` for an invitation (never the same)."""
+    return token.id if isinstance(token, CounterToken) else f"i{token.id}"
 
 
-def read_nonce(text: str | None, token: CounterToken) -> Nonce:
+def issue_nonce(token) -> str:
+    """A one-time value for one rendering of a counter's (or an invitation's) form; it also records when the
+    form was shown."""
+    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": _form_owner(token)})
+
+
+def read_nonce(text: str | None, token) -> Nonce:
     """Verify a nonce issued for ``token``; raise NonceInvalid otherwise."""
     if not text:
         raise NonceInvalid("missing")
@@ -94,7 +100,7 @@ def read_nonce(text: str | None, token: CounterToken) -> Nonce:
         raise NonceInvalid("expired") from None
     except BadSignature:
         raise NonceInvalid("forged") from None
-    if not isinstance(payload, dict) or payload.get("k") != token.id or not isinstance(payload.get("n"), str):
+    if not isinstance(payload, dict) or payload.get("k") != _form_owner(token) or not isinstance(payload.get("n"), str):
         raise NonceInvalid("wrong counter")
     return Nonce(payload["n"], issued.astimezone(UTC))
 
