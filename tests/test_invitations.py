@@ -213,9 +213,11 @@ def test_letters_are_a4_pages_in_vietnamese_whose_qr_codes_open_the_invitation(c
     first = text.split("\f")[0]
     assert "THƯ MỜI THAM GIA KHẢO SÁT SỰ HÀI LÒNG" in first
     assert "Kính gửi Ông/Bà," in first
-    assert f"Hồ sơ số {rows[0]['dossier_code']}" in first
+    assert rows[0]["site"] == "pcc1-01", "letters in the order of INVITATIONS.csv"
+    assert f"Hồ sơ số {rows[0]['dossier_code']} · Lĩnh vực: Công chứng" in first
     assert f"{rows[0]['code'][:4]}-{rows[0]['code'][4:]}" in first
-    assert "Sở Tư pháp tỉnh Mẫu".upper() in first or "Sở Tư pháp tỉnh Mẫu" in first
+    assert "PHÒNG CÔNG CHỨNG SỐ 1 TỈNH MẪU" in first, "the sender, the notary office"
+    assert "Mã chỉ dùng được một lần" in first
     info = subprocess.run([require_tool("pdfinfo"), str(source)], check=True, capture_output=True, text=True).stdout
     assert "595.28 x 841.89" in info or "595.276 x 841.89" in info, info
 
