@@ -217,7 +217,7 @@ def test_letters_are_a4_pages_in_vietnamese_whose_qr_codes_open_the_invitation(c
     assert f"Hồ sơ số {rows[0]['dossier_code']} · Lĩnh vực: Công chứng" in first
     assert f"{rows[0]['code'][:4]}-{rows[0]['code'][4:]}" in first
     assert "PHÒNG CÔNG CHỨNG SỐ 1 TỈNH MẪU" in first, "the sender, the notary office"
-    assert "Mã chỉ dùng được một lần" in first
+    assert "Mã thư mời của Ông/Bà:" in first
     info = subprocess.run([require_tool("pdfinfo"), str(source)], check=True, capture_output=True, text=True).stdout
     assert "595.28 x 841.89" in info or "595.276 x 841.89" in info, info
 
