@@ -145,14 +145,13 @@ def _store(campaign: Campaign, strata: dict[tuple[str, str], Stratum], drawn, se
 def draw_overview(campaign: Campaign) -> list[dict[str, object]]:
     """Per stratum of the draw: invitations in the sample and replacements, and how many of each answered."""
     rows = db.session.execute(
-        sa.select(Invitation.stratum_id, Invitation.rank > 0, sa.func.count(Invitation.id),
-                  sa.func.count(Response.id))
+        sa.select(Invitation.stratum_id, Invitation.rank, sa.func.count(Invitation.id), sa.func.count(Response.id))
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.campaign_id == campaign.id)
-        .group_by(Invitation.stratum_id, Invitation.rank > 0))
+        .group_by(Invitation.stratum_id, Invitation.rank))
     counts: Counter = Counter()
-    for stratum_id, is_replacement, invited, answered in rows:
-        kind = "replacement" if is_replacement else "sample"
+    for stratum_id, rank, invited, answered in rows:
+        kind = "replacement" if rank > 0 else "sample"
         counts[(stratum_id, kind)] += invited
         counts[(stratum_id, f"{kind}_answered")] += answered
     strata = sorted(campaign.strata, key=lambda s: (s.site.code, s.field.code))
