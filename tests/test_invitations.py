@@ -107,6 +107,7 @@ def test_command_draws_quotas_with_ranked_replacements_and_says_what_was_left_ou
     codes = [r["code"] for r in rows]
     assert len(set(codes)) == len(codes) and all(len(c) == 8 and not set(c) & set("01OIL") for c in codes)
 
+    campaign.strata[0].quota += 1  # a plan applied again after the letters went out changes nothing printed
     again, out_again = run_draw(runner, tmp_path, campaign.code, dossiers_csv(), 2026)
     assert again.exit_code == 0 and "the draw made before" in again.output
     assert read_invitations(out_again.read_bytes()) == rows, "the same list and seed print the same invitations"
@@ -276,6 +277,9 @@ def test_a_code_typed_by_hand_finds_its_invitation_and_a_wrong_one_is_explained(
     wrong = client.get("/i", query_string={"code": "2345-6789"})
     assert wrong.status_code == 404
     assert "Không có thư mời nào có mã này" in wrong.get_data(as_text=True)
+    mistyped = client.get("/i/ABCD2345")
+    assert mistyped.status_code == 404 and 'value="ABCD2345"' in mistyped.get_data(as_text=True)
+    assert client.get(f"/i/{row['code'].lower()}").headers["Location"].endswith(f"/i/{row['code']}")
 
 
 def test_an_invitation_to_a_campaign_not_open_takes_no_answer(runner, session, tmp_path, client):

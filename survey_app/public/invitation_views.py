@@ -62,7 +62,12 @@ def enter_invitation():
 @bp.get("/i/<code>")
 @limiter.limit(_lookup_limit)
 def show_invitation(code: str):
-    """The invitation's form, or "already answered" with the receipt once it was used."""
+    """The invitation's form, or "already answered" with the receipt once it was used.
+
+    An unknown code (mistyped in the address) gets the page to type it again, saying so.
+    """
+    if find_invitation(code) is None:
+        return render_template("public/invitation_entry.html", typed=code, problem=True), 404
     invitation = _invitation(code)
     if code != invitation.code:  # typed in lower case or with a hyphen
         return redirect(url_for("public.show_invitation", code=invitation.code), code=301)

@@ -103,7 +103,6 @@ def draw_invitations(campaign: Campaign, data: bytes, seed: int, actor: str,
         return DrawOutcome([CsvProblem(file, "empty_frame", f"no dossier of the campaign's strata was returned "
                                        f"within its period ({outside_period} outside it)",
                                        params={"outside": outside_period})])
-    drawn, summary = draw_sample(frame, {key: s.quota for key, s in strata.items()}, seed)
     digest = frame_digest(campaign.id, frame)
     previous = campaign_draw(campaign)
     if previous is not None:
@@ -113,18 +112,31 @@ def draw_invitations(campaign: Campaign, data: bytes, seed: int, actor: str,
                 f"a list of {previous.frame_size} dossiers; hand in that list with that seed to print its files "
                 "again", params={"seed": previous.seed, "frame": previous.frame_size,
                                  "when": previous.created_dt})])
-        stored = {i.dossier_hash: i for i in previous.invitations}
-        invitations = [stored[dossier_hash(campaign.id, d.dossier_code)] for d in drawn]
-        outcome = DrawOutcome(draw=previous, strata=summary)
-    else:
-        outcome = DrawOutcome(draw=_store(campaign, strata, drawn, seed, digest, actor, listed=len(rows),
-                                          frame_size=len(frame), outside_period=outside_period,
-                                          outside_strata=len(rows) - len(in_strata), summary=summary),
-                              created=True, strata=summary)
-        invitations = outcome.draw.invitations
-    outcome.lines = [InvitationLine(d.dossier_code, d.site, d.field, i.code, invitation_url(i.code), d.rank)
-                     for d, i in zip(drawn, invitations, strict=True)]
-    return outcome
+        return _made_before(campaign, previous, frame)
+    drawn, summary = draw_sample(frame, {key: s.quota for key, s in strata.items()}, seed)
+    draw = _store(campaign, strata, drawn, seed, digest, actor, listed=len(rows), frame_size=len(frame),
+                  outside_period=outside_period, outside_strata=len(rows) - len(in_strata), summary=summary)
+    lines = [InvitationLine(d.dossier_code, d.site, d.field, i.code, invitation_url(i.code), d.rank)
+             for d, i in zip(drawn, draw.invitations, strict=True)]
+    return DrawOutcome(draw=draw, created=True, lines=lines, strata=summary)
+
+
+def _made_before(campaign: Campaign, draw: InvitationDraw, frame: list[tuple[str, str, str]]) -> DrawOutcome:
+    """The stored invitations of the frame's dossiers, in the order drawn, with the plain codes of the list.
+
+    Read from the database, not drawn again, so a quota changed since the draw changes nothing printed.
+    """
+    dossiers = {dossier_hash(campaign.id, code): (code, site, field) for code, site, field in frame}
+    matched = sorted((i for i in draw.invitations if i.dossier_hash in dossiers), key=lambda i: i.id)
+    lines = [InvitationLine(*dossiers[i.dossier_hash], i.code, invitation_url(i.code), i.rank) for i in matched]
+    in_frame = Counter((site, field) for _, site, field in frame)
+    summary = []
+    for stratum in sorted(campaign.strata, key=lambda s: (s.site.code, s.field.code)):
+        key = (stratum.site.code, stratum.field.code)
+        ranks = [line.rank for line in lines if (line.site, line.field) == key]
+        sampled = ranks.count(0)
+        summary.append(StratumDraw(*key, in_frame[key], stratum.quota or 0, sampled, len(ranks) - sampled))
+    return DrawOutcome(draw=draw, lines=lines, strata=summary)
 
 
 def _store(campaign: Campaign, strata: dict[tuple[str, str], Stratum], drawn, seed: int, digest: str, actor: str,
