@@ -19,16 +19,19 @@ from survey_app.services import audit
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="INVITATIONS.csv to write (dossier_code,site,field,code,url,rank).")
 @click.option("--letters", "letters_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the invitation letters to this PDF, one A4 page per drawn dossier.")
+              help="Also write invitation letters to this PDF, one A4 page per dossier (see --letters-for).")
+@click.option("--letters-for", "which", type=click.Choice(["sample", "replacements", "all"]), default="sample",
+              show_default=True, help="Whose letters: the sample (rank 0), the replacements, or all.")
 @with_appcontext
-def draw_command(campaign_code: str, dossiers: Path, seed: int, out_path: Path, letters_path: Path | None) -> None:
+def draw_command(campaign_code: str, dossiers: Path, seed: int, out_path: Path, letters_path: Path | None,
+                 which: str) -> None:
     """Draw CAMPAIGN's sample from DOSSIERS.csv (dossier_code,site,field,returned_on); write its invitations.
 
     Each stratum's quota is drawn at random, with as many replacements ranked 1, 2, …
     Run again with the same list and seed to write the same files again.
     """
     from analysis.csvfile import InputError, read_bytes
-    from survey_app.campaigns.letters import letters_pdf
+    from survey_app.campaigns.letters import letters_for, letters_pdf
     from survey_app.cli import _campaign
     from survey_app.services.invitation_files import invitations_csv
     from survey_app.services.sample_draw import draw_invitations
@@ -44,9 +47,9 @@ def draw_command(campaign_code: str, dossiers: Path, seed: int, out_path: Path, 
         raise click.ClickException("nothing was drawn:\n" + "\n".join(f"  {p}" for p in outcome.problems))
     out_path.write_bytes(invitations_csv(outcome.lines))
     if letters_path is not None:
-        letters_path.write_bytes(letters_pdf(campaign, outcome.lines))
+        letters_path.write_bytes(letters_pdf(campaign, letters_for(outcome.lines, which)))
     audit.record("cli", "export", f"campaign:{campaign.code}", data="invitations", format="csv", seed=seed,
-                 rows=len(outcome.lines), letters=letters_path is not None)
+                 rows=len(outcome.lines), letters=which if letters_path else None)
     db.session.commit()
     draw = outcome.draw
     click.echo(f"{'drawn' if outcome.created else 'the draw made before'} with seed {seed}: {draw.listed} dossiers "

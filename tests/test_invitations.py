@@ -67,10 +67,10 @@ def read_invitations(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def draw_page(client, code: str, data: bytes, seed, button: str = "invitations"):
+def draw_page(client, code: str, data: bytes, seed, button: str = "invitations", letters: str = "all"):
     token = hidden_fields(client.get(f"/campaigns/{code}/draw").get_data(as_text=True))["csrf_token"]
     return client.post(f"/campaigns/{code}/draw", content_type="multipart/form-data", data={
-        "csrf_token": token, "seed": str(seed), button: "1",
+        "csrf_token": token, "seed": str(seed), button: "1", "which_letters": letters,
         "file": (io.BytesIO(data), "DOSSIERS.csv", "text/csv")})
 
 
@@ -207,6 +207,10 @@ def test_letters_are_a4_pages_in_vietnamese_whose_qr_codes_open_the_invitation(c
     assert letters.status_code == 200 and letters.mimetype == "application/pdf"
     pages = pdf_page_codes(letters.data, tmp_path, dpi=150)
     assert pages == [[r["url"]] for r in rows], "one page per drawn dossier, each QR code its own invitation"
+    sample = draw_page(coordinator, campaign.code, data, 9, button="letters", letters="sample")
+    (tmp_path / "sample").mkdir()
+    sample_pages = pdf_page_codes(sample.data, tmp_path / "sample", dpi=150)
+    assert sample_pages == [[r["url"]] for r in rows if r["rank"] == "0"], "the sample's letters first"
     source = tmp_path / "letters.pdf"
     source.write_bytes(letters.data)
     text = subprocess.run([pdftotext, "-layout", str(source), "-"], check=True, capture_output=True,

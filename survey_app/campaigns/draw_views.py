@@ -15,7 +15,7 @@ from survey_app.campaigns import bp
 from survey_app.campaigns.current import actor, campaign_or_404
 from survey_app.campaigns.formatting import day
 from survey_app.campaigns.forms import DrawForm
-from survey_app.campaigns.letters import letters_pdf
+from survey_app.campaigns.letters import letters_for, letters_pdf
 from survey_app.extensions import db
 from survey_app.services import audit
 from survey_app.services.csv_problems import RowError, Wording, row_errors
@@ -59,10 +59,11 @@ def draw_sample(code: str):
             errors = row_errors(outcome.problems, DRAW_WORDING)
             if not errors:
                 letters = "letters" in request.form
-                body = letters_pdf(campaign, outcome.lines) if letters else invitations_csv(outcome.lines)
+                lines = letters_for(outcome.lines, form.which_letters.data) if letters else outcome.lines
+                body = letters_pdf(campaign, lines) if letters else invitations_csv(lines)
                 audit.record(actor(), "export", f"campaign:{campaign.code}",
-                             data="invitation_letters" if letters else "invitations",
-                             format="pdf" if letters else "csv", seed=form.seed.data, rows=len(outcome.lines))
+                             data=f"invitation_letters:{form.which_letters.data}" if letters else "invitations",
+                             format="pdf" if letters else "csv", seed=form.seed.data, rows=len(lines))
                 db.session.commit()
                 name = f"{'letters' if letters else 'invitations'}-{campaign.code}.{'pdf' if letters else 'csv'}"
                 return send_file(io.BytesIO(body), as_attachment=True, download_name=name,

@@ -223,3 +223,7 @@ class DrawForm(FlaskForm):
                       validators=[InputRequired(message=_l("Enter the seed as a whole number, e.g. 204817.")),
                                   NumberRange(min=0, max=2**63 - 1,
                                               message=_l("Enter the seed as a whole number, e.g. 204817."))])
+    which_letters = RadioField(_l("Letters to print"), default="sample", choices=[
+        SelectChoice("sample", _l("The sample (rank 0): send these first")),
+        SelectChoice("replacements", _l("The replacements (rank 1, 2, …), when someone cannot be reached")),
+        SelectChoice("all", _l("All"))], invalid_choice_message=_l("Choose which letters to print."))
