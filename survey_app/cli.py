@@ -259,3 +259,8 @@ def translations_update() -> None:
 def translations_compile() -> None:
     """Compile the catalogues (.po → .mo); ``make`` runs this."""
     _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+from survey_app.draw_cli import draw_command  # noqa: E402
+
+sipas.add_command(draw_command)

@@ -14,7 +14,10 @@ from survey_app.models import User
 from tests.helpers import hidden_fields, log_in, make_user
 
 PUBLIC_ENDPOINTS = {"static", "public.index", "public.favicon", "public.show_survey", "public.submit_survey",
-                    "public.show_ineligible", "public.show_thanks", "auth.login"}
+                    "public.show_ineligible", "public.show_thanks", "auth.login",
+                    # a citizen's invitation letter (a drawn dossier)
+                    "public.enter_invitation", "public.show_invitation", "public.submit_invitation",
+                    "public.show_invitation_thanks", "public.show_invitation_ineligible"}
 PUBLIC_BLUEPRINTS = {"kiosk"}
 TOKEN_BLUEPRINTS = {"api"}
 """Guarded by bearer tokens, not by the login session: tests/test_api.py walks every route of these."""

@@ -3,6 +3,7 @@
 from survey_app.models.api_token import ApiToken
 from survey_app.models.audit import AuditEvent
 from survey_app.models.campaign import Campaign, CampaignStatus, CounterToken, QuestionnaireVersion, Stratum
+from survey_app.models.invitation import Invitation, InvitationDraw
 from survey_app.models.org import Agency, ServiceField, Site, site_field
 from survey_app.models.paper import PaperBatch, PaperEntry, PaperResponse
 from survey_app.models.response import Answer, Response, ResponseComment, ResponseMode, ResponseStatus
@@ -20,6 +21,9 @@ __all__ = [
     "PaperBatch",
     "PaperEntry",
     "PaperResponse",
+
+    "Invitation",
+    "InvitationDraw",
     "QuestionnaireVersion",
     "Response",
     "ResponseComment",

@@ -26,7 +26,6 @@ import mimetypes
 from pathlib import Path
 
 import qrcode
-import qrcode.image.svg
 from flask import current_app, render_template
 from markupsafe import Markup
 from qrcode.constants import ERROR_CORRECT_M
@@ -37,17 +36,30 @@ DOCUMENT_BASE_URL = "http://sipas.invalid/"
 
 def qr_svg(data: str, size: str = "30mm", border: int = 4) -> Markup:
     """``data`` as a QR code (error correction M): an inline SVG square ``size`` wide (any CSS length),
-    one vector path, its quiet zone of ``border`` modules included."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border,
-                         image_factory=qrcode.image.svg.SvgPathImage)
+    its quiet zone of ``border`` modules included.
+
+    One vector path with a rectangle per run of dark modules in a row: a third of the segments of one
+    square per module, so WeasyPrint lays out a page of QR codes several times faster.
+    """
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
     code.add_data(data)
     code.make(fit=True)
-    modules = code.modules_count + 2 * border
-    path = code.make_image().path.get("d")
+    matrix = code.get_matrix()
+    segments = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < len(row) and row[x]:
+                x += 1
+            segments.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
     return Markup('<svg class="qr" xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
                   'viewBox="0 0 {n} {n}" shape-rendering="crispEdges" role="img" aria-label="{label}">'
                   '<rect width="{n}" height="{n}" fill="#fff"/><path d="{path}" fill="#000"/></svg>').format(
-        size=size, n=modules, path=path, label=data)
+        size=size, n=len(matrix), path="".join(segments), label=data)
 
 
 class _StaticOnly:

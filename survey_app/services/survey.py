@@ -1,6 +1,8 @@
 """The citizen's use case: show a counter's survey, take it back once, or keep it when refused.
 
-The QR page (``/s/<token>``) and the kiosk (``/k/<key>``) both call these; they
+The QR page (``/s/<token>``), the kiosk (``/k/<key>``) and an invitation's page
+(``/i/<code>``, a drawn dossier: the ``token`` is then an ``Invitation``, a
+counter of one stratum whose response counts once) all call these; they
 differ only in mode and pages. A refusal never loses what was typed: every
 function that refuses returns the form filled in as posted, with a message; the
 QR page keeps it a short while (``held_forms``) and redirects to it, so the
@@ -23,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from forms.questionnaire import Questionnaire
 from forms.wtf import answers_from, demographics_from
 from survey_app.extensions import db
-from survey_app.models import CounterToken, Response, Stratum
+from survey_app.models import CounterToken, Invitation, Response, Stratum
 from survey_app.services.held_forms import hold_form, read_held
 from survey_app.services.questionnaires import questionnaire_by_id
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
@@ -207,7 +209,8 @@ def receive_survey(token: CounterToken, mode: str, channel: str = POSTER) -> Sur
     elapsed = (datetime.now(UTC) - nonce.issued_at).total_seconds()
     submission = Submission(
         stratum=stratum,
-        counter_token=token,
+        counter_token=token if isinstance(token, CounterToken) else None,
+        invitation=token if isinstance(token, Invitation) else None,
         mode=mode,
         nonce=nonce.value,
         answers=answers_from(form, questionnaire),

@@ -123,12 +123,18 @@ class Nonce:
     issued_at: datetime
 
 
-def issue_nonce(token: CounterToken, channel: str = POSTER) -> str:
-    """A one-time value for one rendering of the form on ``channel``; it also records when the form was shown."""
-    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": token.id, "c": channel})
+def _form_owner(token) -> int | str:
+    """Whose form a nonce belongs to: a counter token's id, or ``i<id>`` for an invitation (never the same)."""
+    return token.id if isinstance(token, CounterToken) else f"i{token.id}"
 
 
-def read_nonce(text: str | None, token: CounterToken, channel: str | None = None) -> Nonce:
+def issue_nonce(token, channel: str = POSTER) -> str:
+    """A one-time value for one rendering of a counter's (or an invitation's) form on ``channel``; it also
+    records when the form was shown."""
+    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": _form_owner(token), "c": channel})
+
+
+def read_nonce(text: str | None, token, channel: str | None = None) -> Nonce:
     """Verify a nonce issued for ``token`` (and for ``channel``, when given); raise NonceInvalid otherwise.
 
     A nonce from before channels were named counts as a poster's.
@@ -141,7 +147,7 @@ def read_nonce(text: str | None, token: CounterToken, channel: str | None = None
         raise NonceInvalid("expired") from None
     except BadSignature:
         raise NonceInvalid("forged") from None
-    if not isinstance(payload, dict) or payload.get("k") != token.id or not isinstance(payload.get("n"), str):
+    if not isinstance(payload, dict) or payload.get("k") != _form_owner(token) or not isinstance(payload.get("n"), str):
         raise NonceInvalid("wrong counter")
     if channel is not None and payload.get("c", POSTER) != channel:
         raise NonceInvalid("wrong channel")
