@@ -19,7 +19,7 @@ from survey_app.public.views import _no_store
 from survey_app.sending import citizen_submit_limits, posted_survey
 from survey_app.services.invitations import find_invitation, invitation_response, resolve_invitation
 from survey_app.services.survey import SurveyPage, blank_survey, sent_response
-from survey_app.services.tokens import TokenGone, TokenNotFound
+from survey_app.services.tokens import INVITATION, TokenGone, TokenNotFound
 
 
 def _lookup_limit() -> str:
@@ -74,7 +74,7 @@ def show_invitation(code: str):
     if invitation_response(invitation) is not None:
         return _no_store(_used(invitation))
     try:
-        page = blank_survey(invitation)
+        page = blank_survey(invitation, channel=INVITATION)
     except TokenGone:
         abort(410)
     return _no_store(_render(code, invitation, page))
@@ -91,7 +91,7 @@ def submit_invitation(code: str):
         if sent_response(invitation, request.form.get("nonce")) is answered:  # a double tap or a retry
             return redirect(url_for("public.show_invitation_thanks", code=invitation.code), code=303)
         return _used(invitation, 409)
-    invitation, received = posted_survey(resolve_invitation, code, ResponseMode.WEB.value)
+    invitation, received = posted_survey(resolve_invitation, code, ResponseMode.WEB.value, INVITATION)
     if received.ineligible:
         return redirect(url_for("public.show_invitation_ineligible", code=invitation.code), code=303)
     if received.response is None:

@@ -86,12 +86,15 @@ def find_invitation(text: str) -> Invitation | None:
     return db.session.scalar(sa.select(Invitation).where(Invitation.code == code))
 
 
-def resolve_invitation(text: str) -> Invitation:
-    """The invitation that takes answers under this code; TokenNotFound or TokenGone (campaign not open)."""
+def resolve_invitation(text: str, usable: bool = True) -> Invitation:
+    """The invitation that takes answers under this code; TokenNotFound or TokenGone (campaign not open).
+
+    With ``usable=False`` it is returned whatever its campaign's status (to find what was sent through it).
+    """
     invitation = find_invitation(text)
     if invitation is None:
         raise TokenNotFound(text)
-    if invitation.campaign.status != CampaignStatus.OPEN:
+    if usable and invitation.campaign.status != CampaignStatus.OPEN:
         raise TokenGone(text)
     return invitation
 

@@ -26,7 +26,8 @@ NONCE_MAX_AGE_SECONDS = 24 * 3600
 POSTER = "qr"
 DISPLAY = "display"
 KIOSK = "kiosk"
-CHANNELS = (POSTER, DISPLAY, KIOSK)
+INVITATION = "invitation"
+CHANNELS = (POSTER, DISPLAY, KIOSK, INVITATION)
 """Where a citizen's form was opened: a printed poster's QR code, a counter display's, a kiosk tablet."""
 _DISPLAY_MARK = "d"
 
