@@ -39,8 +39,8 @@ START_SECONDS = 60
 LOG_TAIL_LINES = 60
 ERROR_MARKS = ("Exception on", "Error handling request")
 """How Flask and gunicorn begin the log of a request that failed."""
-AUDITED_TABLES = ("audit_event",)
-"""Tables a GET may add to: downloads are audited."""
+AUDITED_TABLES = ("audit_event", "stratum_tally", "tally_mark")
+"""Tables a GET may write: downloads are audited; results pages keep the sums they counted (a cache)."""
 STAFF_NAMES = {"admin": "admin", "coordinator": "lan", "analyst": "minh"}
 
 
