@@ -7,6 +7,7 @@ PO := $(wildcard survey_app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
 WORKERS ?= 4
+THREADS ?= 8
 PORT ?= 5000
 
 .PHONY: run dev test bench setup init demo lint translations clean
@@ -32,8 +33,8 @@ init: setup
 
 # Served as in production (gunicorn, several workers) on the embedded SQLite default.
 run: init
-	@echo "SIPAS is served at http://127.0.0.1:$(PORT)/ (gunicorn, $(WORKERS) workers, SQLite instance/sipas.db); Ctrl-C stops it."
-	SIPAS_ENV=development $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	@echo "SIPAS is served at http://127.0.0.1:$(PORT)/ (gunicorn, $(WORKERS) workers × $(THREADS) threads, SQLite instance/sipas.db); Ctrl-C stops it."
+	SIPAS_ENV=development $(VENV)/bin/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --no-control-socket 'survey_app:create_app()'
 
 # A single reloading development server with the debugger, for working on the code.
@@ -50,6 +51,8 @@ test: $(VENV)/.installed-dev translations
 
 bench: $(VENV)/.installed-dev translations
 	$(PY) bench/analysis_bench.py
+	$(PY) bench/results_bench.py
+	$(PY) bench/load.py
 	$(PY) bench/review_bench.py
 
 lint: $(VENV)/.installed-dev

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from scipy import stats
 
@@ -29,6 +30,12 @@ class Change:
     df: int = 0
     verdict: str | None = None
     flags: list[Flag] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping; flags as ``{"code", "reason"}`` objects, as in a figure's."""
+        return {"id": self.id, "difference": self.difference, "se": self.se, "ci_low": self.ci_low,
+                "ci_high": self.ci_high, "df": self.df, "verdict": self.verdict,
+                "flags": [{"code": f.code, "reason": f.reason} for f in self.flags]}
 
 
 def change(previous: Figure, previous_df: int, current: Figure, current_df: int, level: float = 0.95) -> Change:

@@ -16,6 +16,8 @@ campaign's page, passed to ``python -m analysis plan`` or to ``score
   blank ones too, and a cell holding a line break does not start a new row.
   Where the text line a row starts on differs (after such a cell), a problem
   names that line too. Blank rows are skipped.
+* Dates (the day a dossier's result was returned) are ISO ``2026-03-31``, or
+  ``31/03/2026`` as a Vietnamese spreadsheet shows them (day first).
 * Counts (a volume, a total) are whole numbers, written plainly or with the
   thousands separator a Vietnamese spreadsheet writes: ``1.200`` and
   ``1 200`` are 1200; ``1.5``, ``1,5`` and ``1,200`` are refused as not whole.
@@ -34,12 +36,15 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 DELIMITERS = (",", ";", "\t")
 """Separators a file may use, in the order that breaks ties."""
 
 _COUNT = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+)")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_FIRST_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _QUOTED = re.compile(r'"[^"]*"')
 _BLANK_LINE = re.compile(r'[\s,;"]')
 
@@ -106,6 +111,23 @@ def parse_count(text: str) -> int:
     if value < 0:
         raise CountError("negative", f"{raw} is negative")
     return value
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written ``2026-03-31`` or ``31/03/2026`` (day first); ValueError otherwise."""
+    raw = text.strip()
+    iso = _ISO_DATE.fullmatch(raw)
+    day_first = _DAY_FIRST_DATE.fullmatch(raw)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+    elif day_first:
+        day, month, year = (int(part) for part in day_first.groups())
+    else:
+        raise ValueError(f"{raw!r} is not a date (write 2026-03-31 or 31/03/2026)")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a day of the calendar") from None
 
 
 def read_bytes(path: str | Path) -> bytes:
@@ -272,6 +294,16 @@ class CsvTable:
             return parse_count(raw)
         except CountError as exc:
             return self.problem(record, exc.kind, str(exc), column=name, value=raw)
+
+    def day(self, record: Record, name: str) -> date | CsvProblem:
+        """The date in column ``name`` (``2026-03-31`` or ``31/03/2026``), or its problem (empty, not a date)."""
+        raw = self.cell(record, name)
+        if not raw:
+            return self.problem(record, "empty_cell", "empty", column=name, value=raw)
+        try:
+            return parse_date(raw)
+        except ValueError as exc:
+            return self.problem(record, "not_date", str(exc), column=name, value=raw)
 
 
 def read_table(source: bytes | str | Path, file: str | None = None) -> CsvTable:

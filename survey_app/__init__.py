@@ -72,10 +72,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from survey_app.models import User
+    def load_user(session_id: str):
+        from survey_app.services.sessions import user_of_session
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user_of_session(session_id)
 
     @app.after_request
     def remember_language(response):
@@ -93,26 +93,33 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.admin import bp as admin_bp
+    from survey_app.api import bp as api_bp
+    from survey_app.api_tokens import bp as api_tokens_bp
     from survey_app.auth import bp as auth_bp
     from survey_app.campaigns import bp as campaigns_bp
     from survey_app.exports import bp as exports_bp
     from survey_app.kiosk import bp as kiosk_bp
     from survey_app.menu import staff_menu
+    from survey_app.paper import bp as paper_bp
     from survey_app.posters import bp as posters_bp
     from survey_app.public import bp as public_bp
     from survey_app.results import bp as results_bp
     from survey_app.staff import bp as staff_bp
 
-    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, exports_bp,
-                      results_bp):
+    for blueprint in (public_bp, kiosk_bp, auth_bp, staff_bp, admin_bp, campaigns_bp, posters_bp, paper_bp, exports_bp,
+                      results_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["staff_menu"] = staff_menu
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from survey_app import request_limits, security_headers, unavailable
     from survey_app.errors import register
 
     register(app)
+    security_headers.register(app)
+    request_limits.register(app)
+    unavailable.register(app)
 
 
 def register_commands(app: Flask) -> None:

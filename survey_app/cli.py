@@ -150,8 +150,9 @@ def qr_command(campaign_code: str, site_code: str, field_code: str | None, out_p
 @with_appcontext
 def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
     """Write the QR posters of a campaign's active counters to one PDF; print each counter's URL."""
-    from survey_app.services.poster_render import posters_pdf
-    from survey_app.services.posters import campaign_tokens, poster_content
+    from flask import current_app
+
+    from survey_app.services.posters import campaign_tokens, poster_content, posters_pdf
 
     campaign = _campaign(campaign_code)
     tokens = campaign_tokens(campaign)
@@ -159,7 +160,8 @@ def posters_command(campaign_code: str, out_path: Path, size: str) -> None:
         raise click.ClickException(f"campaign '{campaign_code}' has no active counter")
     contents = [poster_content(token) for token in tokens]
     size = size.upper()
-    out_path.write_bytes(posters_pdf(contents, size, title=campaign.name))
+    with current_app.test_request_context():
+        out_path.write_bytes(posters_pdf(contents, size, title=campaign.name))
     for token, content in zip(tokens, contents, strict=True):
         click.echo(f"counter {token.site.code} {token.field.code if token.field else '-'} {content.url}")
     audit.record("cli", "posters", f"campaign:{campaign.code}", size=size, format="pdf",
@@ -265,3 +267,8 @@ def translations_update() -> None:
 def translations_compile() -> None:
     """Compile the catalogues (.po → .mo); ``make`` runs this."""
     _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+from survey_app.draw_cli import draw_command  # noqa: E402
+
+sipas.add_command(draw_command)

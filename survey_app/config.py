@@ -37,6 +37,16 @@ def _seconds(env, name: str, default: int) -> int:
     return value
 
 
+def _whole(env, name: str, default: int) -> int:
+    """A whole number ≥ 0 from the environment (0 turns the setting off); a wrong value stops the start."""
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def _development_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if not path.exists():
@@ -93,11 +103,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "SIPAS_SUBMIT_LIMIT": env.get("SIPAS_SUBMIT_LIMIT", "60 per minute;600 per hour"),
+        "SIPAS_LOGIN_LIMIT": env.get("SIPAS_LOGIN_LIMIT", "30 per minute;300 per hour"),
         "SIPAS_COUNTER_LIMIT": env.get("SIPAS_COUNTER_LIMIT", "30 per minute;300 per hour"),
+        "SIPAS_API_LIMIT": env.get("SIPAS_API_LIMIT", "120 per minute;3000 per hour"),
         "SIPAS_KIOSK_IDLE_SECONDS": _seconds(env, "SIPAS_KIOSK_IDLE_SECONDS", 60),
         "SIPAS_KIOSK_THANKS_SECONDS": _seconds(env, "SIPAS_KIOSK_THANKS_SECONDS", 8),
         "SIPAS_ROTATE_SECONDS": _seconds(env, "SIPAS_ROTATE_SECONDS", 120),
         "SIPAS_ROTATE_WINDOW_SECONDS": _seconds(env, "SIPAS_ROTATE_WINDOW_SECONDS", 600),
+        "SIPAS_HSTS_SECONDS": _whole(env, "SIPAS_HSTS_SECONDS", 365 * 24 * 3600),
+        # Largest request body: staff upload CSV files; a citizen's form is a few kilobytes (request_limits.py).
+        "MAX_CONTENT_LENGTH": _whole(env, "SIPAS_MAX_UPLOAD_BYTES", 8 * 1024 * 1024) or None,
+        "SIPAS_CITIZEN_MAX_BYTES": _whole(env, "SIPAS_CITIZEN_MAX_BYTES", 256 * 1024) or None,
         "SIPAS_SCREENING_OFF": env.get("SIPAS_SCREENING_OFF", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -11,7 +11,7 @@ from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Gone
+from werkzeug.exceptions import Gone, HTTPException
 
 from survey_app.extensions import db
 
@@ -26,6 +26,9 @@ MESSAGES = {
     410: (_l("This survey is no longer open"),
           _l("The QR code you scanned is no longer in use. Thank you for your willingness to help; "
              "please ask the staff for the current code.")),
+    413: (_l("What was sent is too large"),
+          _l("It is more than this site takes at once (a very long text or a large file), so nothing was saved. "
+             "Please go back, shorten it and send it again.")),
     429: (_l("Too many attempts"),
           _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong on our side"),
@@ -45,6 +48,7 @@ STAFF_MESSAGES = {
 }
 """Staff wording where the citizen's would mislead; other statuses use ``MESSAGES``."""
 CITIZEN_BLUEPRINTS = frozenset({"public", "kiosk"})
+API_PREFIX = "/api/"
 
 
 def in_staff_area() -> bool:
@@ -74,6 +78,10 @@ def render_not_saved():
 
 def render_error(status: int, error: Exception | None = None):
     db.session.rollback()
+    if request.path.startswith(API_PREFIX):  # an address under the API that matches no endpoint (or method)
+        from survey_app.api.errors import api_error, http_error
+
+        return http_error(error) if isinstance(error, HTTPException) else api_error(status, "not found")
     if getattr(error, "response", None) is not None:
         return error.response  # a response made for this refusal (a citizen's form, kept as sent)
     if status == 400 and error is not None:
@@ -89,4 +97,7 @@ def register(app: Flask) -> None:
     for status in MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render_error(status, error))
     app.register_error_handler(CSRFError, lambda error: render_error(400, error))
+    # A method an API address does not take answers in JSON; elsewhere Werkzeug's page, as before.
+    app.register_error_handler(405, lambda error: render_error(405, error) if request.path.startswith(API_PREFIX)
+                               else error)
     app.register_error_handler(AnswersNotSaved, lambda error: render_not_saved())

@@ -18,7 +18,7 @@ from flask_limiter import RequestLimit
 from survey_app.errors import AnswersNotSaved, render_not_saved
 from survey_app.extensions import limiter
 from survey_app.models import CounterToken
-from survey_app.services.survey import SurveyPage, held_survey, receive_survey
+from survey_app.services.survey import SurveyPage, held_survey, receive_survey, resent_survey
 from survey_app.services.tokens import TokenGone, TokenNotFound
 
 
@@ -64,16 +64,29 @@ def citizen_submit_limits(counter: Callable[[str], CounterToken],
     return decorate
 
 
-def posted_survey(counter: Callable[[str], CounterToken], argument: str, mode: str) -> tuple[CounterToken, SurveyPage]:
-    """The counter named by ``argument`` and its posted survey, stored once if valid (the view commits).
+def posted_survey(counter: Callable[..., CounterToken], argument: str, mode: str,
+                  channel: str) -> tuple[CounterToken, SurveyPage]:
+    """The counter named by ``argument`` and its survey posted on ``channel``, stored once if valid (the view
+    commits).
 
     A counter that is unknown answers 404; one that stopped taking answers while
-    the form was filled in answers with the page saying the answers were not saved.
+    the form was filled in answers with the page saying the answers were not
+    saved — unless this very form was stored before (a re-send after the
+    campaign closed): then it is "already sent", with its receipt.
+    ``counter(argument, usable=False)`` must resolve a counter that no longer takes answers.
     """
     try:
         token = counter(argument)
-        return token, receive_survey(token, mode)
+        return token, receive_survey(token, mode, channel)
     except TokenNotFound:
         abort(404)
     except TokenGone:
-        raise AnswersNotSaved() from None
+        pass
+    try:
+        token = counter(argument, usable=False)
+        resent = resent_survey(token, channel)
+    except (TokenNotFound, TokenGone):
+        resent = None
+    if resent is None:
+        raise AnswersNotSaved()
+    return token, resent

@@ -57,6 +57,7 @@ STAFF_PAGES = [
     ("admin", "/admin/fields/new"),
     ("admin", "/admin/fields/{field}/edit"),
     ("admin", "/admin/audit"),
+    ("admin", "/account/tokens/"),
     ("coordinator", "/staff/"),
     ("coordinator", "/account/password"),
     ("coordinator", "/campaigns/"),
@@ -71,6 +72,9 @@ STAFF_PAGES = [
     ("coordinator", "/campaigns/{campaign}/progress"),
     ("coordinator", "/campaigns/{campaign}/review"),
     ("coordinator", "/campaigns/{campaign}/screening"),
+    ("coordinator", "/campaigns/{campaign}/paper"),
+
+    ("coordinator", "/campaigns/{campaign}/draw"),
     ("coordinator", "/exports/"),
     ("coordinator", "/results/"),
     ("analyst", "/staff/"),
@@ -79,15 +83,19 @@ STAFF_PAGES = [
     ("analyst", "/results/"),
     ("analyst", "/results/{campaign}"),
     ("analyst", "/results/{campaign}/report"),
+    ("analyst", "/account/tokens/"),
 ]
 # GET routes that are files, data or citizen pages (checked below), not staff pages.
 NOT_STAFF_PAGES = {
     "static", "public.favicon", "auth.login", "public.index", "public.show_survey", "public.show_thanks",
-    "public.show_ineligible",
+    "public.show_ineligible", "public.enter_invitation", "public.show_invitation", "public.show_invitation_thanks",
+    "public.show_invitation_ineligible",
     "kiosk.show_kiosk", "kiosk.show_thanks", "kiosk.show_display", "kiosk.display_qr",
     "posters.counter_poster", "posters.campaign_posters", "campaigns.get_progress",
     "exports.download_responses", "exports.download_volumes", "exports.download_indices",
-    "results.download_report",
+    "results.download_report", "posters.counter_qr", "paper.batch_pdf",
+    "paper.show_conflict",  # needs two differing typings of a form: tests/test_paper.py opens it
+    "api.get_openapi", "api.list_campaigns", "api.get_campaign", "api.get_results", "api.list_responses",
 }
 
 
@@ -244,6 +252,10 @@ def test_citizen_pages_without_a_form(site, phone):
     assert_accessible(phone, "the page for a citizen who has no result yet")
     phone.goto(site.counter(SINGLE_FIELD_COUNTER).url + "x")
     assert_accessible(phone, "the page of an unknown QR code")
+    phone.goto(site.base_url + "/i")
+    assert_accessible(phone, "the page to type an invitation code")
+    phone.goto(site.base_url + "/i?code=2345-6789")
+    assert_accessible(phone, "the page to type an invitation code, refused")
 
 
 def test_kiosk_form_thanks_and_display(site, browser):

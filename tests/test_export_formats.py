@@ -104,3 +104,21 @@ def test_cli_exports_indices_and_binary_formats(runner, collected, tmp_path):
     written = runner.invoke(args=["sipas", "export", collected.code, "--format", "xlsx", "--out", str(book)])
     assert written.exit_code == 0, written.output
     assert openpyxl.load_workbook(book, read_only=True).sheetnames[0] == "responses"
+
+
+def test_spreadsheets_neutralise_a_formula_json_and_the_api_keep_the_comment_as_written(analyst, demo):
+    campaign, tokens = demo
+    typed = "=1+1 là sai\n- nhanh\n- gọn"
+    answer_at_counter(analyst, token_for(tokens, "stp-01"), TC1=5, comment=typed)
+
+    text = _get(analyst, f"/exports/{campaign.code}/responses.csv").get_data(as_text=True)
+    row = next(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert row["comment"] == "'=1+1 là sai\n'- nhanh\n'- gọn", "each line a spreadsheet may start is neutralised"
+
+    book = openpyxl.load_workbook(io.BytesIO(_get(analyst, f"/exports/{campaign.code}/responses.xlsx").data))
+    sheet = book["responses"]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("comment") + 1).value == "'" + typed, "a cell is one cell: only its start"
+
+    document = json.loads(_get(analyst, f"/exports/{campaign.code}/responses.json").data)
+    assert [r["comment"] for r in document["responses"]] == [typed]

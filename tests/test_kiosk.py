@@ -18,7 +18,7 @@ from survey_app.extensions import db
 from survey_app.kiosk.keys import display_key, display_url, kiosk_key, kiosk_url
 from survey_app.models import AuditEvent, Response
 from survey_app.services import rotating
-from survey_app.services.tokens import counter_token_string, survey_url
+from survey_app.services.tokens import DISPLAY, counter_token_string, survey_url
 from tests.helpers import as_another_phone, count_rows, counter_path, hidden_fields, open_form, refused_page, token_for
 
 ITEMS = load_standard().item_ids()
@@ -171,7 +171,7 @@ def test_display_page_shows_the_code_and_refreshes_without_script(client, demo):
     assert "no-store" in png.headers["Cache-Control"]
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))
     url = urlsplit(code.text)
-    assert code.text.startswith(survey_url(token) + "?r=")
+    assert code.text.startswith(survey_url(token, DISPLAY) + "?r=")
     stamp = parse_qs(url.query)["r"][0]
     assert 0 <= rotating.stamp_age(stamp, token.id) <= 120 + 5
 

@@ -54,6 +54,12 @@ def test_analyst_finds_results_in_the_menu_and_reads_a_verdict_per_field(analyst
     assert "<svg" in html and 'class="target"' in html
 
 
+def test_every_campaign_page_and_the_exports_page_link_to_the_results(coordinator, answered):
+    for path in (f"/campaigns/{answered.code}", f"/campaigns/{answered.code}/progress", "/exports/"):
+        assert f'href="/results/{answered.code}"' in coordinator.get(path).get_data(as_text=True), path
+    assert coordinator.get(f"/results/{answered.code}").status_code == 200
+
+
 def test_page_figures_equal_the_statistics_command_on_the_campaign_exports(analyst, answered, tmp_path):
     responses = tmp_path / "responses.csv"
     volumes = tmp_path / "volumes.csv"
@@ -70,6 +76,23 @@ def test_page_figures_equal_the_statistics_command_on_the_campaign_exports(analy
     group = report.groups[1]
     assert _values(elements) == pytest.approx([f.index for f in group.elements], abs=1e-12)
     assert _values(criteria) == pytest.approx([f.index for f in group.criteria if f.index is not None], abs=1e-12)
+
+
+def test_answers_sent_after_a_view_appear_on_the_next_view(analyst, answered, demo, new_client, tmp_path):
+    """The page keeps its sums between views and adds only what is new: the figures still equal the command."""
+    analyst.get(f"/results/{answered.code}")
+    token = token_for(demo[1], "xa-an-binh-01")
+    for level in (1, 2, 5):
+        answer_at_counter(new_client(), token, service_field="chung_thuc", **dict.fromkeys(LAYOUT.items, level))
+    responses, volumes = tmp_path / "responses.csv", tmp_path / "volumes.csv"
+    responses.write_bytes(analyst.get(f"/exports/{answered.code}/responses.csv").data)
+    volumes.write_bytes(analyst.get(f"/exports/{answered.code}/volumes.csv").data)
+    report = score_files(str(responses), str(volumes), LAYOUT, by="field", target=0.9, lonely="adjust")
+    assert report.groups[0].n == 6 * len(answered.strata) + 3
+
+    html = analyst.get(f"/results/{answered.code}").get_data(as_text=True)
+    overall_rows = _values(html.split('<table class="results">')[1])
+    assert overall_rows == pytest.approx([g.overall.index for g in report.groups], abs=1e-12)
 
 
 def test_results_by_site_and_agency_and_in_english(analyst, answered):
@@ -129,6 +152,21 @@ def test_change_since_the_previous_campaign_with_its_interval_and_verdict(analys
     changes = [float(v) for v in re.findall(r'data-change="([0-9.e-]+)"', html)]
     assert changes == pytest.approx([b.overall.index - a.overall.index for a, b in
                                      zip(earlier.groups, now.groups, strict=True)], abs=1e-12)
+
+
+def test_trend_across_campaigns_of_the_same_strata_for_the_chosen_group(analyst, answered, session):
+    alone = analyst.get(f"/results/{answered.code}").get_data(as_text=True)
+    assert 'id="trend"' not in alone, "one campaign is no trend"
+    later = _next_campaign(answered, session)
+    _answer(later, seed=12)
+    notarization = next(i for i, g in enumerate(score_files_of(analyst, later).groups)
+                        if g.by == {"field": "cong_chung"})
+    html = analyst.get(f"/results/{later.code}?group={notarization}").get_data(as_text=True)
+    trend = html.split('id="trend"')[1].split("</svg>")[0]
+    assert "Xu hướng qua các đợt khảo sát: Công chứng" in html
+    assert trend.index("Khảo sát SIPAS lĩnh vực") < trend.index("Khảo sát SIPAS 2027"), "oldest first"
+    assert 'id="trend-title"' in trend and 'class="target"' in trend
+    assert trend.count('class="whisker"') == 3 * 2, "an interval per campaign"
 
 
 def score_files_of(client, campaign):

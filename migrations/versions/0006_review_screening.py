@@ -14,7 +14,7 @@ default. SQLite cannot add a CHECK constraint to an existing table, so
 checks the value on both).
 
 Revision ID: 0006_review_screening
-Revises: 0002_receipt_code
+Revises: 0008_invitations
 Create Date: 2026-12-04
 """
 import json
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_review_screening'
-down_revision = '0002_receipt_code'
+down_revision = '0008_invitations'
 branch_labels = None
 depends_on = None
 

@@ -209,3 +209,21 @@ class PlanForm(FlaskForm):
         InputRequired(message=_l("Enter q between 0 and 1.")),
         NumberRange(min=0, max=1, message=_l("Enter q between 0 and 1."))])
 
+
+
+class DrawForm(FlaskForm):
+    """A dossiers list and the seed of the random draw; the button pressed says which file to download."""
+
+    file = FileField(_l("CSV file of completed dossiers"),
+                     validators=[FileRequired(message=_l("Choose a CSV file."))])
+    seed = CountField(_l("Seed of the random draw"),
+                      invalid_value_message=_l("Enter the seed as a whole number, e.g. 204817."),
+                      description=_l("Any whole number. Write it down: the same list and the same seed always "
+                                     "give the same draw."),
+                      validators=[InputRequired(message=_l("Enter the seed as a whole number, e.g. 204817.")),
+                                  NumberRange(min=0, max=2**63 - 1,
+                                              message=_l("Enter the seed as a whole number, e.g. 204817."))])
+    which_letters = RadioField(_l("Letters to print"), default="sample", choices=[
+        SelectChoice("sample", _l("The sample (rank 0): send these first")),
+        SelectChoice("replacements", _l("The replacements (rank 1, 2, …), when someone cannot be reached")),
+        SelectChoice("all", _l("All"))], invalid_choice_message=_l("Choose which letters to print."))

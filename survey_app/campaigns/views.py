@@ -220,4 +220,4 @@ def change_campaign_status(code: str):
     return redirect(url_for("campaigns.show_campaign", code=code), code=303)
 
 
-from survey_app.campaigns import counter_views, plan_views, progress_views, review_views, volume_views  # noqa: E402,F401,I001
+from survey_app.campaigns import counter_views, draw_views, plan_views, progress_views, review_views, volume_views  # noqa: E402,F401,I001

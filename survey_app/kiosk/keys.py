@@ -32,7 +32,7 @@ def _key(token: CounterToken, salt: str) -> str:
     return _serializer(salt).dumps(_payload(token))
 
 
-def _resolve(text: str, salt: str) -> CounterToken:
+def _resolve(text: str, salt: str, usable: bool = True) -> CounterToken:
     """The counter token a key names; raise TokenNotFound (forged) or TokenGone (revoked, closed)."""
     try:
         payload = _serializer(salt).loads(text)
@@ -44,7 +44,7 @@ def _resolve(text: str, salt: str) -> CounterToken:
     if token is None or _payload(token) != payload:
         raise TokenNotFound(text)
     # The counter's own checks (revoked, campaign open, site active) apply unchanged.
-    return resolve_counter_token(counter_token_string(token))
+    return resolve_counter_token(counter_token_string(token), usable)
 
 
 def kiosk_key(token: CounterToken) -> str:
@@ -57,9 +57,9 @@ def display_key(token: CounterToken) -> str:
     return _key(token, DISPLAY_SALT)
 
 
-def resolve_kiosk_key(text: str) -> CounterToken:
-    """The counter token of a kiosk key; raise TokenNotFound or TokenGone."""
-    return _resolve(text, KIOSK_SALT)
+def resolve_kiosk_key(text: str, usable: bool = True) -> CounterToken:
+    """The counter token of a kiosk key; raise TokenNotFound or TokenGone (never with ``usable=False``)."""
+    return _resolve(text, KIOSK_SALT, usable)
 
 
 def resolve_display_key(text: str) -> CounterToken:

@@ -28,7 +28,7 @@ from survey_app.services.qr import qr_png
 from survey_app.services.rotating import rotate_seconds, rotating_survey_url, seconds_to_next_step, step_start
 from survey_app.services.submit import receipt_response
 from survey_app.services.survey import SurveyPage, blank_survey
-from survey_app.services.tokens import TokenGone, TokenNotFound
+from survey_app.services.tokens import KIOSK, TokenGone, TokenNotFound
 
 
 def _device_token(resolve, key: str) -> CounterToken:
@@ -61,7 +61,7 @@ def show_kiosk(key: str):
     """A blank survey form for the next citizen at the kiosk."""
     token = _device_token(resolve_kiosk_key, key)
     try:
-        return _render_form(key, token, blank_survey(token))
+        return _render_form(key, token, blank_survey(token, channel=KIOSK))
     except TokenGone:
         abort(410)
 
@@ -71,7 +71,7 @@ def show_kiosk(key: str):
 @citizen_submit_limits(resolve_kiosk_key, _render_form)
 def submit_kiosk(key: str):
     """Store the kiosk's answers once, as the citizen's QR page does, with mode ``kiosk``."""
-    token, page = posted_survey(resolve_kiosk_key, key, ResponseMode.KIOSK.value)
+    token, page = posted_survey(resolve_kiosk_key, key, ResponseMode.KIOSK.value, KIOSK)
     if page.ineligible:
         return render_template("kiosk/ineligible.html", questionnaire=page.questionnaire,
                                start_url=_start_url(key), refresh_seconds=_thanks_seconds())
@@ -83,8 +83,9 @@ def submit_kiosk(key: str):
 
 @bp.get("/k/<key>/thanks")
 def show_thanks(key: str):
-    """Thanks, then back to a blank form after a few seconds (a meta refresh: no script needed)."""
-    token = _device_token(resolve_kiosk_key, key)
+    """Thanks, then back to a blank form after a few seconds (a meta refresh: no script needed); also after
+    the campaign closed, for a form sent again that was stored before."""
+    token = _device_token(lambda text: resolve_kiosk_key(text, usable=False), key)
     response = receipt_response(request.args.get("ref", ""))
     if response is None or response.counter_token_id != token.id:
         abort(404)

@@ -57,6 +57,8 @@ class Campaign(db.Model):
     target: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.900"))
     status: Mapped[str] = mapped_column(sa.String(16), default=CampaignStatus.DRAFT.value)
     planned_total: Mapped[int | None]
+    paper_double_entry: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Paper forms count only once two people have typed them alike (differences resolved by a coordinator)."""
     screening: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     """Screening rules the coordinator set (``services/screening``); a rule not named here has its default."""
     dossier_code: Mapped[str] = mapped_column(sa.String(16), default="off", server_default="off")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey_app.extensions import db
 from survey_app.models._time import utcnow
 from survey_app.models.campaign import Campaign, CounterToken, QuestionnaireVersion, Stratum
+from survey_app.models.invitation import Invitation
 
 
 class ResponseMode(enum.StrEnum):
@@ -44,6 +45,7 @@ class Response(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("nonce", name="uq_response_nonce"),
         sa.UniqueConstraint("receipt_code", name="uq_response_receipt_code"),
+        sa.UniqueConstraint("invitation_id", name="uq_response_invitation_id"),
         sa.CheckConstraint(sa.text("mode IN ('qr', 'kiosk', 'paper', 'web')"), name="mode_known"),
         sa.CheckConstraint(sa.text("status IN ('accepted', 'flagged', 'rejected')"), name="status_known"),
         sa.CheckConstraint(sa.text("duration_seconds IS NULL OR duration_seconds >= 0"),
@@ -58,6 +60,8 @@ class Response(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
     stratum_id: Mapped[int] = mapped_column(sa.ForeignKey("stratum.id"), index=True)
     counter_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counter_token.id"))
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
+    """The invitation answered, for a response from the sample frame (a drawn dossier); None at counters."""
     questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
     mode: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
@@ -82,6 +86,7 @@ class Response(db.Model):
     campaign: Mapped[Campaign] = relationship()
     stratum: Mapped[Stratum] = relationship()
     counter_token: Mapped[CounterToken | None] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     comment: Mapped[ResponseComment | None] = relationship(cascade="all, delete-orphan")

@@ -1,7 +1,7 @@
-"""Citizen pages: the survey behind a counter's QR code, and the thank-you page."""
+"""Citizen pages: the survey behind a counter's QR code or an invitation letter's code, and the thank-you page."""
 
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from survey_app.public import views  # noqa: E402,F401
+from survey_app.public import invitation_views, views  # noqa: E402,F401

@@ -19,7 +19,7 @@ from survey_app.services.questionnaires import questionnaire_of
 from survey_app.services.rotating import STAMP_PARAM, clean_stamp
 from survey_app.services.submit import receipt_response
 from survey_app.services.survey import SurveyPage, blank_survey, hold_refused, kept_survey, sent_response
-from survey_app.services.tokens import TokenGone, TokenNotFound, resolve_counter_token
+from survey_app.services.tokens import TokenGone, TokenNotFound, resolve_counter_token, survey_channel
 
 SENT_COOKIE = "sipas_sent"
 SENT_MEMORY_SECONDS = 30 * 60
@@ -76,7 +76,7 @@ def show_survey(token_text: str):
         if sent is not None:
             return _no_store(_already_sent(token_text, sent))
         # A scan of a counter display carries a rotating stamp: keep it until the answers come back.
-        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)))
+        page = blank_survey(token, clean_stamp(request.args.get(STAMP_PARAM)), survey_channel(token_text))
     except TokenGone:
         abort(410)
     return _no_store(_render(token_text, token, page))
@@ -86,7 +86,8 @@ def show_survey(token_text: str):
 @csrf.exempt
 @citizen_submit_limits(resolve_counter_token, _render)
 def submit_survey(token_text: str):
-    token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value)
+    token, received = posted_survey(resolve_counter_token, token_text, ResponseMode.QR.value,
+                                    survey_channel(token_text))
     if received.ineligible:
         return redirect(url_for("public.show_ineligible", token_text=token_text), code=303)
     if received.response is None:
@@ -95,9 +96,9 @@ def submit_survey(token_text: str):
         return redirect(url_for("public.show_survey", token_text=token_text, held=key, _anchor="error-summary"),
                         code=303)
     forget_held(received.response.nonce)
+    receipt = received.response.receipt_code  # read before the commit expires it: no query after
     db.session.commit()
-    thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text,
-                                            ref=received.response.receipt_code), code=303))
+    thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text, ref=receipt), code=303))
     # Remembered for this counter's pages only: Back or a rescan shows the receipt, not the answers.
     thanks.set_cookie(SENT_COOKIE, received.form.nonce.data, max_age=SENT_MEMORY_SECONDS,
                       path=url_for("public.show_survey", token_text=token_text), httponly=True, samesite="Lax",

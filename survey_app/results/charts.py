@@ -15,7 +15,6 @@ WIDTH = 640
 LABEL_WIDTH = 200
 ROW_HEIGHT = 30
 TOP = 24
-PLOT_WIDTH = WIDTH - LABEL_WIDTH - 32  # room for the last tick label, centred on 100 %
 
 
 @dataclass
@@ -43,6 +42,11 @@ class Chart:
     width: int = WIDTH
     left: int = LABEL_WIDTH
 
+    @property
+    def label_chars(self) -> int:
+        """How many characters of a label fit left of the bars (12 px text)."""
+        return self.left // 7
+
 
 def _start(figures: list[Figure], target: float) -> float:
     """Where the axis starts: a round tenth below every interval and the target, at most 50 %."""
@@ -51,12 +55,13 @@ def _start(figures: list[Figure], target: float) -> float:
     return max(0.0, math.floor(lowest * 10) / 10)
 
 
-def bar_chart(rows: list[tuple[str, Figure, str]], target: float) -> Chart:
-    """A chart of ``rows`` (label, figure, hover text) against ``target``."""
+def bar_chart(rows: list[tuple[str, Figure, str]], target: float, label_width: int = LABEL_WIDTH) -> Chart:
+    """A chart of ``rows`` (label, figure, hover text) against ``target``, labels in ``label_width`` units."""
     start = _start([figure for _, figure, _ in rows], target)
+    plot_width = WIDTH - label_width - 32  # room for the last tick label, centred on 100 %
 
     def x(share: float) -> float:
-        return LABEL_WIDTH + PLOT_WIDTH * (share - start) / (1 - start)
+        return label_width + plot_width * (share - start) / (1 - start)
 
     bars = []
     for number, (label, figure, title) in enumerate(rows):
@@ -64,7 +69,7 @@ def bar_chart(rows: list[tuple[str, Figure, str]], target: float) -> Chart:
         bars.append(Bar(
             label=label,
             y=TOP + number * ROW_HEIGHT,
-            width=x(figure.index) - LABEL_WIDTH if known else None,
+            width=x(figure.index) - label_width if known else None,
             low=x(figure.ci_low) if figure.ci_low is not None else None,
             high=x(figure.ci_high) if figure.ci_high is not None else None,
             suppressed=any(flag.code == "suppress" for flag in figure.flags),
@@ -72,4 +77,4 @@ def bar_chart(rows: list[tuple[str, Figure, str]], target: float) -> Chart:
         ))
     steps = round((1 - start) * 10)
     ticks = [(x(start + i / 10), start + i / 10) for i in range(steps + 1)]
-    return Chart(start, bars, x(target), ticks, TOP + len(rows) * ROW_HEIGHT + 8)
+    return Chart(start, bars, x(target), ticks, TOP + len(rows) * ROW_HEIGHT + 8, left=label_width)

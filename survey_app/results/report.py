@@ -17,6 +17,7 @@ from survey_app.extensions import db
 from survey_app.results import bp
 from survey_app.results.views import group_label, question_texts, result_helpers, results_chart
 from survey_app.services import audit
+from survey_app.services.documents import html_to_pdf
 from survey_app.services.report import ReportContent, report_content
 from survey_app.sqlite import writes
 
@@ -36,16 +37,17 @@ def report_html(campaign) -> str:
 
 
 def report_pdf(campaign) -> bytes:
-    """The report as a PDF with real, selectable Vietnamese text."""
-    from weasyprint import HTML
-
-    return HTML(string=report_html(campaign)).write_pdf()
+    """The report as a PDF with real, selectable Vietnamese text (``services.documents``)."""
+    return html_to_pdf(report_html(campaign))
 
 
 @bp.get("/<code>/report")
+@writes  # brings the cached sums up to date (services/tally)
 def show_report(code: str):
     """The report as a page to read or print from the browser."""
-    return report_html(campaign_or_404(code))
+    page = report_html(campaign_or_404(code))
+    db.session.commit()  # keep the sums brought up to date for the next view
+    return page
 
 
 @bp.get("/<code>/report.pdf")

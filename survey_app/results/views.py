@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.campaigns.current import campaign_or_404
+from survey_app.extensions import db
 from survey_app.menu import add_menu_entry
 from survey_app.models import Role
 from survey_app.results import bp
 from survey_app.results.charts import bar_chart
 from survey_app.services.campaigns import newest_campaigns
 from survey_app.services.comments import group_comments
-from survey_app.services.results import GROUPINGS, campaign_results, group_key, with_changes
+from survey_app.services.results import GROUPINGS, campaign_results, group_key, trend, with_changes
 from survey_app.services.review import excluded
 from survey_app.services.screening import reason_label
+from survey_app.sqlite import writes
 
 add_menu_entry("results.list_results", _l("Results"), Role.COORDINATOR, Role.ANALYST)
 
@@ -72,20 +74,23 @@ def list_results():
 
 
 @bp.get("/<code>")
+@writes  # brings the cached sums up to date (services/tally)
 def show_results(code: str):
     """Overall and per-group indices with intervals, verdicts and flags; one group's elements and criteria."""
     campaign = campaign_or_404(code)
     by = request.args.get("by", "field")
     if by not in GROUPINGS:
         abort(404)
-    results = with_changes(campaign_results(campaign, by, str(get_locale())), str(get_locale()))
-    report, chosen, chart = results.report, None, None
+    lang = str(get_locale())
+    results = with_changes(campaign_results(campaign, by, lang), lang)
+    report, chosen, chart, trend_chart = results.report, None, None, None
     if report is not None:
         chosen = request.args.get("group", 0, type=int)
         if not 0 <= chosen < len(report.groups):
             abort(404)
         chart = results_chart(results)
-    lang = str(get_locale())
+        trend_chart = campaigns_chart(trend(results, report.groups[chosen].by, lang), results.target)
+    db.session.commit()  # keep the sums brought up to date for the next view
     search = request.args.get("q", "")
     # Comments may hold personal words: analysts (and admins) read them, coordinators do not.
     comments = None
@@ -93,6 +98,7 @@ def show_results(code: str):
         comments = group_comments(campaign, report.groups[chosen].by, lang, search)
     return render_template(
         "results/show.html", results=results, campaign=campaign, report=report, chosen=chosen, chart=chart,
+        trend_chart=trend_chart,
         comments=comments, search=search, group_label=lambda g: group_label(results, g),
         excluded=excluded(campaign), reason_label=reason_label,
         **question_texts(results.questionnaire, lang))
@@ -108,6 +114,20 @@ def question_texts(questionnaire, lang: str) -> dict[str, dict[str, str]]:
 def results_chart(results):
     """The bar chart of every group's overall index (the page and the report draw the same)."""
     return bar_chart([(group_label(results, g.by), g.overall, "") for g in results.report.groups], results.target)
+
+
+def campaigns_chart(points, target: float):
+    """The trend: one bar per campaign (oldest first) with its interval; None when there is nothing to compare."""
+    if len(points) < 2:
+        return None
+    return bar_chart([(campaign_label(campaign), figure, "") for campaign, figure in points], target, label_width=300)
+
+
+def campaign_label(campaign) -> str:
+    """A campaign's name with the month its period starts (08/2026), to order a trend at a glance."""
+    if campaign.period_start is None:
+        return campaign.name
+    return f"{format_date(campaign.period_start, 'MM/yyyy')} · {campaign.name}"
 
 
 def group_label(results, by: dict[str, str]) -> str:

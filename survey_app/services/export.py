@@ -7,8 +7,8 @@ shows Vietnamese correctly; produced in chunks, so a large campaign streams.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +32,13 @@ from survey_app.models import (
 from survey_app.services.questionnaires import questionnaire_of
 
 UTF8_BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "|")
+"""What makes a spreadsheet read a cell as a formula (or a DDE command), once the cell's start is normalised."""
+_HEAD_LENGTH = 32
+_INNER_START = re.compile(r"[;\r\n]+")
+"""Where a spreadsheet splitting on ``;`` or on lines may start another cell inside a text."""
+_CSV_QUOTED = re.compile(r'[",;\t\r\n]')
+"""Cells holding these are quoted: ``;`` too, which a Vietnamese Excel takes as the column separator."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class ExportFile:
     columns: list[str]
     row_count: int
     rows: Callable[[], Iterator[dict[str, str]]]
+    free_text: tuple[str, ...] = ()
+    """Columns people typed freely (the comment): neutralised against formulas in the CSV only."""
 
     @property
     def filename(self) -> str:
@@ -55,7 +63,7 @@ class ExportFile:
 
     def chunks(self) -> Iterator[str]:
         """The CSV text (BOM, header, rows) in pieces."""
-        return csv_chunks(self.columns, self.rows())
+        return csv_chunks(self.columns, self.rows(), free_text=self.free_text)
 
 
 def export_columns(questionnaire: Questionnaire) -> list[str]:
@@ -70,7 +78,8 @@ def responses_file(campaign: Campaign) -> ExportFile:
     """RESPONSES.csv: the accepted responses, one row each (flagged and rejected ones are left out)."""
     questionnaire = questionnaire_of(campaign.questionnaire_version)
     return ExportFile("responses", campaign.code, export_columns(questionnaire), accepted_count(campaign),
-                      partial(export_rows, campaign.id, campaign.code, questionnaire))
+                      partial(export_rows, campaign.id, campaign.code, questionnaire),
+                      free_text=(questionnaire.comment.id,) if questionnaire.comment else ())
 
 
 def volumes_file(campaign: Campaign) -> ExportFile:
@@ -79,14 +88,48 @@ def volumes_file(campaign: Campaign) -> ExportFile:
     return ExportFile("volumes", campaign.code, VOLUME_COLUMNS, len(rows), lambda: iter(rows))
 
 
-def safe_text(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+def _skipped_at_start(char: str) -> bool:
+    """Characters a spreadsheet may drop or split on before it looks for a formula."""
+    return char.isspace() or char in ";," or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _starts_formula(text: str) -> bool:
+    """Whether ``text`` begins like a formula once folded (NFKC: ``＝`` is ``=``) and its blanks skipped."""
+    head = unicodedata.normalize("NFKC", text[:_HEAD_LENGTH])
+    start = next((char for char in head if not _skipped_at_start(char)), "")
+    return bool(start) and start in _FORMULA_START
+
+
+def safe_text(value: str, inner: bool = True) -> str:
+    """Keep spreadsheet programs from running a cell as a formula: prefix ``'`` where one could start.
+
+    The start is read as a spreadsheet might: compatibility forms folded (NFKC:
+    a fullwidth ``＝`` is ``=``), and spaces, tabs, line ends, invisible format
+    characters and separators (``;=…``) skipped. A spreadsheet that splits
+    columns on ``;`` (Vietnamese Excel does) or reads the file line by line may
+    also start a cell after a ``;`` or a line break inside the text, so each such
+    part is checked too (``inner``; a workbook's cell is one cell, so there only
+    its start is). Only the test uses the folded text: the value, Vietnamese
+    included, is kept as written, with ``'`` added where needed.
+    """
+    if value.startswith(("\t", "\r")) or _starts_formula(value):
+        value = "'" + value
+    if not inner:
+        return value
+    return _INNER_START.sub(lambda m: m.group(0) + ("'" if _starts_formula(value[m.end():]) else ""), value)
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTED.search(text) else text
 
 
 def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnaire,
-                batch: int = 1000) -> Iterator[dict[str, str]]:
-    """Accepted responses of a campaign as flat rows, in submission order, read in batches."""
+                batch: int = 1000, after: int = 0) -> Iterator[dict[str, str]]:
+    """Accepted responses of a campaign as flat rows, in submission order, read in batches.
+
+    Only responses whose id is above ``after`` (the API's pages resume there).
+    """
     comment_id = questionnaire.comment.id if questionnaire.comment else None
     query = (
         sa.select(Response.id, Site.code, ServiceField.code, Agency.code, Response.mode,
@@ -99,7 +142,7 @@ def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnai
         .where(Response.campaign_id == campaign_id, Response.status == ResponseStatus.ACCEPTED.value)
         .order_by(Response.id)
     )
-    last_id = 0
+    last_id = after
     while True:
         chunk = db.session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not chunk:
@@ -126,7 +169,7 @@ def export_rows(campaign_id: int, campaign_code: str, questionnaire: Questionnai
             for question in questionnaire.demographics:
                 row[question.id] = (demographics or {}).get(question.id, "")
             if comment_id:
-                row[comment_id] = safe_text(comment or "")
+                row[comment_id] = comment or ""
             yield row
         last_id = ids[-1]
 
@@ -138,19 +181,22 @@ def _iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def csv_chunks(columns: list[str], rows: Iterable[dict[str, str]], rows_per_chunk: int = 500) -> Iterator[str]:
-    """The CSV text (BOM, header, rows) in pieces of ``rows_per_chunk`` rows."""
-    buffer = io.StringIO()
-    buffer.write(UTF8_BOM)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+def csv_chunks(columns: list[str], rows: Iterable[dict[str, object]], rows_per_chunk: int = 500,
+               free_text: tuple[str, ...] = ()) -> Iterator[str]:
+    """The CSV text (BOM, header, rows; RFC 4180 with CRLF) in pieces of ``rows_per_chunk`` rows.
+
+    Cells of the ``free_text`` columns are neutralised against formulas (``safe_text``); the rows
+    themselves keep the text as written, for JSON and the API. Written by hand rather than with
+    ``csv``, which cannot be told to quote a cell holding ``;``.
+    """
+    lines = [UTF8_BOM + ",".join(_csv_cell(c) for c in columns) + "\r\n"]
     for number, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        cells = (safe_text(row.get(c) or "") if c in free_text else row.get(c) for c in columns)
+        lines.append(",".join(_csv_cell(cell) for cell in cells) + "\r\n")
         if number % rows_per_chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def accepted_count(campaign: Campaign) -> int:

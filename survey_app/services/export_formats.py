@@ -57,11 +57,11 @@ def codebook(questionnaire: Questionnaire) -> list[dict[str, str]]:
     return rows
 
 
-def _typed_rows(export: ExportFile, questionnaire: Questionnaire) -> list[dict[str, object]]:
-    """The rows with rated items as integers (None when empty) and the response id as an integer."""
+def typed_rows(rows: Iterable[dict[str, str]], questionnaire: Questionnaire) -> list[dict[str, object]]:
+    """Export rows with rated items as integers (None when empty) and the response id as an integer."""
     rated = set(questionnaire.rated_ids())
     typed = []
-    for row in export.rows():
+    for row in rows:
         typed.append({column: (int(value) if value else None) if column in rated or column == "response_id"
                       else value for column, value in row.items()})
     return typed
@@ -86,7 +86,7 @@ def _sheet(book, title: str, columns: list[str], rows: list[dict[str, object]]) 
     sheet = book.create_sheet(title)
     sheet.append(columns)
     for row in rows:
-        sheet.append([safe_text(v) if isinstance(v, str) else v for v in (row.get(c) for c in columns)])
+        sheet.append([safe_text(v, inner=False) if isinstance(v, str) else v for v in (row.get(c) for c in columns)])
 
 
 EXCLUDED_COLUMNS = ["status", "reason", "responses"]
@@ -111,7 +111,7 @@ def responses_xlsx(export: ExportFile, questionnaire: Questionnaire, results: Ca
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    _sheet(book, "responses", export.columns, _typed_rows(export, questionnaire))
+    _sheet(book, "responses", export.columns, typed_rows(export.rows(), questionnaire))
     _sheet(book, "codebook", ["variable", "element", "question_vi", "question_en", "values_vi", "values_en"],
            codebook(questionnaire))
     _sheet(book, "indices", INDEX_COLUMNS, index_rows(results))
@@ -136,7 +136,7 @@ def responses_sav(export: ExportFile, questionnaire: Questionnaire) -> bytes:
     import pandas as pd
     import pyreadstat
 
-    rows = _typed_rows(export, questionnaire)
+    rows = typed_rows(export.rows(), questionnaire)
     frame = pd.DataFrame(rows, columns=export.columns)
     for column in questionnaire.rated_ids():
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -155,16 +155,21 @@ def responses_json(export: ExportFile, questionnaire: Questionnaire, left_out: E
     ``excluded`` counts the responses left out (flagged, rejected) and their screening reasons.
     """
     document = {"campaign": export.campaign_code, "questionnaire": questionnaire.key,
-                "codebook": codebook(questionnaire), "responses": _typed_rows(export, questionnaire),
+                "codebook": codebook(questionnaire), "responses": typed_rows(export.rows(), questionnaire),
                 "excluded": (left_out or Excluded()).as_dict()}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+def indices_document(results: CampaignResults) -> dict[str, object]:
+    """The report in the schema of ``python -m analysis score --format json``, with the campaign's code
+    and why there is no figure (``problem``) when there is none."""
+    return {"campaign": results.campaign.code, "problem": results.problem,
+            **(results.report.to_dict() if results.report else {"groups": []})}
+
+
 def indices_json(results: CampaignResults) -> bytes:
-    """The report in the schema of ``python -m analysis score --format json``, with the campaign's code."""
-    document = {"campaign": results.campaign.code, "problem": results.problem,
-                **(results.report.to_dict() if results.report else {"groups": []})}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    """``indices_document`` as UTF-8 JSON (the indices.json download and ``sipas report --format json``)."""
+    return json.dumps(indices_document(results), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 MIMETYPES = {"csv": "text/csv", "json": "application/json", "sav": "application/x-spss-sav",

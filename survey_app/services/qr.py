@@ -1,4 +1,6 @@
-"""QR codes for counters: PNG or SVG files, or the module matrix a poster draws itself."""
+"""QR codes for counters as image files (PNG or SVG), for coordinators who lay out their own material.
+
+Printed documents draw their QR codes with ``services.documents.qr_svg``."""
 
 from __future__ import annotations
 
@@ -30,7 +32,3 @@ def qr_svg(url: str, border: int = 4) -> bytes:
     _code(url, border=border, image_factory=qrcode.image.svg.SvgPathImage).make_image().save(buffer)
     return buffer.getvalue()
 
-
-def qr_matrix(url: str, border: int = 4) -> tuple[tuple[bool, ...], ...]:
-    """The QR code of ``url`` as rows of modules (True = dark), quiet zone of ``border`` modules included."""
-    return tuple(tuple(row) for row in _code(url, border=border).get_matrix())

@@ -50,6 +50,13 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     return _parsed[version.id]
 
 
+def questionnaire_by_id(version_id: int) -> Questionnaire:
+    """The parsed questionnaire of the stored version ``version_id``; no query once this process parsed it."""
+    if version_id not in _parsed:
+        questionnaire_of(db.session.get_one(QuestionnaireVersion, version_id))
+    return _parsed[version_id]
+
+
 def default_questionnaire() -> QuestionnaireVersion | None:
     """The newest version of the standard justice questionnaire, else the newest of any."""
     newest = sa.select(QuestionnaireVersion).order_by(QuestionnaireVersion.version.desc(),

@@ -1,7 +1,8 @@
 """A campaign's results (kết quả): SIPAS indices, intervals and verdicts from the database's per-stratum sums.
 
-The database sums each stratum's answers (``services/statistics``); ``analysis``
-scores them, so no respondent-level row reaches Python. A stratum with
+The database sums each stratum's answers (``services/statistics``), kept up to
+date from what is new (``services/tally``); ``analysis`` scores them, so no
+respondent-level row reaches Python. A stratum with
 responses but no service volume cannot be weighted: the results say which,
 instead of a number that would be wrong.
 """
@@ -13,13 +14,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from analysis import Report, layout_from_questionnaire, score
+from analysis import Figure, Report, layout_from_questionnaire, score
 from analysis.change import Change, change
 from forms.questionnaire import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Agency, Campaign, ServiceField, Site, Stratum
 from survey_app.services.questionnaires import questionnaire_of
-from survey_app.services.statistics import stratum_stats
+from survey_app.services.tally import campaign_stats
 
 GROUPINGS = ("field", "site", "agency")
 
@@ -57,13 +58,39 @@ def group_key(by: dict[str, str]) -> tuple:
     return tuple(sorted(by.items()))
 
 
+TREND_LENGTH = 8
+"""Campaigns shown in a trend, the latest ones."""
+
+
+def related_campaigns(campaign: Campaign) -> list[Campaign]:
+    """``campaign`` and the campaigns created before it that surveyed one of its strata (site × field), oldest first.
+
+    These are the campaigns of the same agencies or province: the ones a trend or a change compares with.
+    """
+    own = sa.select(Stratum.site_id, Stratum.field_id).where(Stratum.campaign_id == campaign.id)
+    ids = (sa.select(Campaign.id).join(Stratum, Stratum.campaign_id == Campaign.id)
+           .where(Campaign.id <= campaign.id, sa.tuple_(Stratum.site_id, Stratum.field_id).in_(own))
+           .distinct().order_by(Campaign.id.desc()).limit(TREND_LENGTH))
+    return list(db.session.scalars(sa.select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id)))
+
+
 def previous_campaign(campaign: Campaign) -> Campaign | None:
     """The latest campaign created before ``campaign`` that surveyed at least one of its strata (site × field)."""
-    own = sa.select(Stratum.site_id, Stratum.field_id).where(Stratum.campaign_id == campaign.id)
-    return db.session.scalar(
-        sa.select(Campaign).join(Stratum, Stratum.campaign_id == Campaign.id)
-        .where(Campaign.id < campaign.id, sa.tuple_(Stratum.site_id, Stratum.field_id).in_(own))
-        .order_by(Campaign.id.desc()).limit(1))
+    earlier = [c for c in related_campaigns(campaign) if c.id != campaign.id]
+    return earlier[-1] if earlier else None
+
+
+def trend(results: CampaignResults, by: dict[str, str], lang: str) -> list[tuple[Campaign, Figure]]:
+    """The overall index of group ``by`` in each related campaign that has it, oldest first, this one last."""
+    points = []
+    for campaign in related_campaigns(results.campaign):
+        scored = results if campaign.id == results.campaign.id else campaign_results(campaign, results.by, lang)
+        if scored.report is None:
+            continue
+        group = next((g for g in scored.report.groups if group_key(g.by) == group_key(by)), None)
+        if group is not None:
+            points.append((campaign, group.overall))
+    return points
 
 
 def with_changes(results: CampaignResults, lang: str) -> CampaignResults:
@@ -89,7 +116,7 @@ def campaign_results(campaign: Campaign, by: str, lang: str) -> CampaignResults:
     questionnaire = questionnaire_of(campaign.questionnaire_version)
     results = CampaignResults(campaign, questionnaire, by, names=_names(by, lang))
     layout = layout_from_questionnaire(questionnaire)
-    strata = stratum_stats(campaign.id, layout.items, layout.satisfied_from)
+    strata = campaign_stats(campaign.id, layout)
     if not strata:
         return results
     unweighted = [f"{s.site} × {s.field}" for s in strata if not s.volume]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ResponseStatus, Stratum
 from survey_app.models._time import utcnow
-from survey_app.services import audit
+from survey_app.services import audit, tally
 
 DECISIONS = (ResponseStatus.ACCEPTED.value, ResponseStatus.REJECTED.value)
 QUEUE_STATUSES = (ResponseStatus.FLAGGED.value, ResponseStatus.REJECTED.value, ResponseStatus.ACCEPTED.value)
@@ -57,6 +57,8 @@ def set_status(responses: Sequence[Response], status: str, reason: str, actor: s
         response.review_note = reason[:NOTE_LIMIT]
     db.session.flush()
     for pairs in by_campaign.values():
+        for old_status in {old for _, old in pairs}:  # the results' cached sums gain or lose these responses
+            tally.status_changed([r for r, old in pairs if old == old_status], old_status, status)
         campaign = pairs[0][0].campaign
         audit.record(actor, "response_accept" if status == DECISIONS[0] else "response_reject",
                      f"campaign:{campaign.code}", count=len(pairs), reason=reason[:NOTE_LIMIT],

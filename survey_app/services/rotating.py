@@ -9,7 +9,10 @@ tells how long ago its QR code was on screen: older than
 signed by us, and the response is stored as ``flagged`` for a coordinator to
 judge — so a photo of the display shared around the neighbourhood goes stale.
 
-Scans of printed posters carry no stamp and are judged as before.
+A display's code opens the counter's *display* address (services/tokens), not
+the poster's: an answer sent there without a stamp (``?r=`` removed, or cut
+from the form) is flagged as well. Scans of printed posters carry no stamp and
+are judged as before.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from survey_app.models import CounterToken
-from survey_app.services.tokens import survey_url
+from survey_app.services.tokens import DISPLAY, survey_url
 
 STAMP_PARAM = "r"
 """Query parameter of the survey URL that carries the stamp."""
@@ -32,6 +35,7 @@ _NONCE_SEPARATOR = "~"  # never produced by itsdangerous, so a nonce never conta
 
 STAMP_FORGED = "rotating_stamp_forged"
 STAMP_STALE = "rotating_stamp_stale"
+STAMP_MISSING = "rotating_stamp_missing"
 
 
 class StampInvalid(ValueError):
@@ -108,13 +112,15 @@ def stamp_age(stamp: str, token_id: int, now: datetime | None = None) -> int:
     return max(0, age)
 
 
-def stamp_flags(stamp: str | None, token: CounterToken, now: datetime | None = None) -> dict[str, object]:
-    """Why a response carrying ``stamp`` should be flagged: {} when it is fine or has no stamp.
+def stamp_flags(stamp: str | None, token: CounterToken, now: datetime | None = None,
+                required: bool = False) -> dict[str, object]:
+    """Why a response carrying ``stamp`` should be flagged: {} when it is fine, or has no stamp and needs none.
 
+    ``required``: the answer came through a display's address, where a stamp is always expected.
     The value of a reason is a detail for the coordinator (the stamp's age in seconds).
     """
     if not stamp:
-        return {}
+        return {STAMP_MISSING: None} if required else {}
     try:
         age = stamp_age(stamp, token.id, now)
     except StampInvalid:
@@ -126,7 +132,7 @@ def stamp_flags(stamp: str | None, token: CounterToken, now: datetime | None = N
 
 def rotating_survey_url(token: CounterToken, now: datetime | None = None) -> str:
     """What a counter display's QR code encodes now: the survey URL with the current stamp."""
-    return f"{survey_url(token)}?{STAMP_PARAM}={current_stamp(token.id, now)}"
+    return f"{survey_url(token, DISPLAY)}?{STAMP_PARAM}={current_stamp(token.id, now)}"
 
 
 def clean_stamp(value: str | None) -> str | None:

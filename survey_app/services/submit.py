@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.extensions import db
-from survey_app.models import Answer, CounterToken, Response, ResponseComment, ResponseStatus, Stratum
+from survey_app.models import Answer, CounterToken, Invitation, Response, ResponseComment, ResponseStatus, Stratum
 from survey_app.services import audit, screening
 
 
@@ -21,6 +21,8 @@ class Submission:
     nonce: str
     answers: dict[str, int | None]
     counter_token: CounterToken | None = None
+    invitation: Invitation | None = None
+    """The invitation answered (a dossier of a drawn sample): it admits one response."""
     demographics: dict[str, str] = field(default_factory=dict)
     comment: str = ""
     locale: str = "vi"
@@ -45,9 +47,18 @@ def receipt_response(code: str) -> Response | None:
     return db.session.scalar(sa.select(Response).where(Response.receipt_code == code))
 
 
-def submit_response(submission: Submission) -> tuple[Response, bool]:
-    """Store the submission; return (response, created). A repeated nonce returns the stored one."""
+def _stored(submission: Submission) -> Response | None:
+    """The response already stored under the submission's nonce, or for its invitation."""
     existing = find_by_nonce(submission.nonce)
+    if existing is None and submission.invitation is not None:
+        existing = db.session.scalar(sa.select(Response).where(Response.invitation_id == submission.invitation.id))
+    return existing
+
+
+def submit_response(submission: Submission) -> tuple[Response, bool]:
+    """Store the submission; return (response, created). A repeated nonce (or a used invitation) returns the
+    stored one."""
+    existing = _stored(submission)
     if existing is not None:
         return existing, False
     stratum = submission.stratum
@@ -56,6 +67,7 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
         campaign_id=stratum.campaign_id,
         stratum=stratum,
         counter_token=submission.counter_token,
+        invitation=submission.invitation,
         questionnaire_version_id=stratum.campaign.questionnaire_version_id,
         mode=submission.mode,
         status=(ResponseStatus.FLAGGED if screened.reasons else ResponseStatus.ACCEPTED).value,
@@ -75,9 +87,9 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
     try:
         savepoint.commit()
     except IntegrityError:
-        # Another request with the same nonce won the race: theirs is the response.
+        # Another request with the same nonce (or invitation) won the race: theirs is the response.
         savepoint.rollback()
-        existing = find_by_nonce(submission.nonce)
+        existing = _stored(submission)
         if existing is None:
             raise
         return existing, False

@@ -1,6 +1,8 @@
 """The citizen's use case: show a counter's survey, take it back once, or keep it when refused.
 
-The QR page (``/s/<token>``) and the kiosk (``/k/<key>``) both call these; they
+The QR page (``/s/<token>``), the kiosk (``/k/<key>``) and an invitation's page
+(``/i/<code>``, a drawn dossier: the ``token`` is then an ``Invitation``, a
+counter of one stratum whose response counts once) all call these; they
 differ only in mode and pages. A refusal never loses what was typed: every
 function that refuses returns the form filled in as posted, with a message; the
 QR page keeps it a short while (``held_forms``) and redirects to it, so the
@@ -18,18 +20,20 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from forms.questionnaire import Questionnaire
-from forms.wtf import answers_from, build_survey_form, demographics_from
+from forms.wtf import answers_from, demographics_from
 from survey_app.extensions import db
-from survey_app.models import CounterToken, Response, Stratum
+from survey_app.models import CounterToken, Invitation, Response, Stratum
 from survey_app.services import dossier
 from survey_app.services.held_forms import hold_form, read_held
-from survey_app.services.questionnaires import questionnaire_of
+from survey_app.services.questionnaires import questionnaire_by_id
 from survey_app.services.rotating import attach_stamp, split_stamp, stamp_flags
 from survey_app.services.submit import Submission, find_by_nonce, submit_response
-from survey_app.services.tokens import NonceInvalid, TokenGone, issue_nonce, read_nonce
+from survey_app.services.survey_forms import survey_form_class
+from survey_app.services.tokens import DISPLAY, POSTER, NonceInvalid, TokenGone, issue_nonce, read_nonce
 
 
 @dataclass
@@ -70,7 +74,8 @@ def counter_strata(token: CounterToken) -> list[Stratum]:
 
     Raise TokenGone when the counter has none left (its strata were removed from the campaign).
     """
-    query = sa.select(Stratum).where(Stratum.campaign_id == token.campaign_id, Stratum.site_id == token.site_id)
+    query = sa.select(Stratum).options(joinedload(Stratum.field)).where(
+        Stratum.campaign_id == token.campaign_id, Stratum.site_id == token.site_id)
     if token.field_id is not None:
         query = query.where(Stratum.field_id == token.field_id)
     strata = list(db.session.scalars(query))
@@ -83,18 +88,20 @@ def _page(token: CounterToken, kept: dict[str, str] | None = None) -> SurveyPage
     """The counter's form in the page's language, bound to the posted data, or to ``kept`` answers."""
     strata = counter_strata(token)
     lang = str(get_locale())
-    questionnaire = questionnaire_of(token.campaign.questionnaire_version)
+    version_id = token.campaign.questionnaire_version_id
+    questionnaire = questionnaire_by_id(version_id)
     choices = [(s.field.code, s.field.name(lang)) for s in strata] if len(strata) > 1 else []
-    form_class = dossier.with_dossier_field(build_survey_form(questionnaire, lang, gettext, choices),
+    form_class = dossier.with_dossier_field(survey_form_class(version_id, questionnaire, lang, choices),
                                             token.campaign.dossier_code, gettext)
     form = form_class() if kept is None else form_class(formdata=MultiDict(kept))
     return SurveyPage(form, questionnaire, strata)
 
 
-def blank_survey(token: CounterToken, stamp: str | None = None) -> SurveyPage:
-    """A fresh form for ``token`` with a new one-time nonce (carrying a display's rotating stamp, if any)."""
+def blank_survey(token: CounterToken, stamp: str | None = None, channel: str = POSTER) -> SurveyPage:
+    """A fresh form for ``token`` on ``channel`` with a new one-time nonce (carrying a display's rotating
+    stamp, if any)."""
     page = _page(token)
-    page.form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+    page.form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
     return page
 
 
@@ -169,21 +176,35 @@ def held_survey(token: CounterToken, wait_seconds: int) -> SurveyPage:
     return page
 
 
-def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
+def resent_survey(token: CounterToken, channel: str) -> SurveyPage | None:
+    """A form sent again, under its nonce, after its counter stopped taking answers: the stored response
+    (the citizen sees "already sent" with the receipt), or None when nothing was stored under it."""
+    page = _page(token)
+    try:
+        nonce = read_nonce(split_stamp(page.form.nonce.data)[0], token, channel)
+    except NonceInvalid:
+        return None
+    page.response = find_by_nonce(nonce.value)
+    return page if page.response is not None else None
+
+
+def receive_survey(token: CounterToken, mode: str, channel: str = POSTER) -> SurveyPage:
     """Check and store a posted survey for ``token`` once; the request commits.
 
-    A rotating stamp carried from a counter display that is too old or forged
-    stores the response as flagged, for a coordinator to decide.
+    The form's nonce must have been issued for this counter and ``channel``. A
+    rotating stamp carried from a counter display that is too old or forged, or
+    missing from an answer to a display's address, stores the response as
+    flagged, for a coordinator to decide.
     """
     page = _page(token)
     form, questionnaire, strata = page.form, page.questionnaire, page.strata
     nonce_text, stamp = split_stamp(form.nonce.data)
     try:
-        nonce = read_nonce(nonce_text, token)
+        nonce = read_nonce(nonce_text, token, channel)
     except NonceInvalid:
-        # A stale or tampered page: show a fresh form, keeping what was typed.
+        # A stale or tampered page, or one from another channel: show a fresh form, keeping what was typed.
         form.validate()
-        form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+        form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
         form.form_errors.append(gettext("This page has expired. Please check your answers and send again."))
         return page
     if not form.validate():
@@ -198,7 +219,8 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
     elapsed = (datetime.now(UTC) - nonce.issued_at).total_seconds()
     submission = Submission(
         stratum=stratum,
-        counter_token=token,
+        counter_token=token if isinstance(token, CounterToken) else None,
+        invitation=token if isinstance(token, Invitation) else None,
         mode=mode,
         nonce=nonce.value,
         answers=answers_from(form, questionnaire),
@@ -206,13 +228,13 @@ def receive_survey(token: CounterToken, mode: str) -> SurveyPage:
         comment=(form[comment_id].data or "") if comment_id else "",
         locale=str(get_locale()),
         duration_seconds=max(0, int(elapsed)),
-        flags=stamp_flags(stamp, token),
+        flags=stamp_flags(stamp, token, required=channel == DISPLAY),
         dossier_code=form[dossier.FIELD].data if dossier.FIELD in form else None,
         client_address=request.remote_addr,
     )
     page.response, created = submit_response(submission)
     if not created and not _same_answers(page.response, submission):
-        form.nonce.data = attach_stamp(issue_nonce(token), stamp)
+        form.nonce.data = attach_stamp(issue_nonce(token, channel), stamp)
         form.form_errors.append(gettext(
             "This form was already sent (receipt %(code)s), so the changed answers below were not saved. "
             "If they are about another procedure, send them as a new form.", code=page.response.receipt_code))

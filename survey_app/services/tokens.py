@@ -1,4 +1,11 @@
-"""Signed counter tokens (the text inside a counter's QR code) and one-time submit nonces."""
+"""Signed counter tokens (the text inside a counter's QR code) and one-time submit nonces.
+
+One counter answers on three channels: its printed poster (``/s/<token>``), its
+counter display (``/s/<display token>?r=<stamp>``, a text of its own so the
+display's code never reveals the poster's) and its kiosk tablet (``/k/<key>``).
+A form's nonce names the channel it was issued for and is refused on another,
+so a kiosk's or a display's form cannot be sent as a poster's.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,20 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CounterToken, ServiceField, Site
 
 NONCE_MAX_AGE_SECONDS = 24 * 3600
+
+POSTER = "qr"
+DISPLAY = "display"
+KIOSK = "kiosk"
+INVITATION = "invitation"
+CHANNELS = (POSTER, DISPLAY, KIOSK, INVITATION)
+"""Where a citizen's form was opened: a printed poster's QR code, a counter display's, a kiosk tablet."""
+_DISPLAY_MARK = "d"
 
 
 class TokenNotFound(LookupError):
@@ -49,26 +65,55 @@ def counter_token_for(campaign: Campaign, site: Site, field: ServiceField | None
     return token
 
 
-def counter_token_string(token: CounterToken) -> str:
-    """The signed text for a counter: names token, campaign, site and field (0 = citizen chooses)."""
-    return _counter_serializer().dumps([token.id, token.campaign_id, token.site_id, token.field_id or 0])
+def counter_token_string(token: CounterToken, channel: str = POSTER) -> str:
+    """The signed text for a counter: names token, campaign, site and field (0 = citizen chooses).
+
+    A display's text also carries a mark (signed, so it cannot be removed): answers to it need a fresh stamp.
+    """
+    payload: list[int | str] = [token.id, token.campaign_id, token.site_id, token.field_id or 0]
+    if channel == DISPLAY:
+        payload.append(_DISPLAY_MARK)
+    return _counter_serializer().dumps(payload)
 
 
-def survey_url(token: CounterToken) -> str:
-    """The absolute URL a counter's QR code encodes."""
-    return f"{current_app.config['SIPAS_PUBLIC_URL']}/s/{counter_token_string(token)}"
+def survey_url(token: CounterToken, channel: str = POSTER) -> str:
+    """The absolute URL a counter's QR code encodes (the poster's, or the display's without its stamp)."""
+    return f"{current_app.config['SIPAS_PUBLIC_URL']}/s/{counter_token_string(token, channel)}"
 
 
-def resolve_counter_token(text: str) -> CounterToken:
-    """Check the signature and the database; raise TokenNotFound or TokenGone."""
+_WITH_COUNTER_PAGE = (joinedload(CounterToken.campaign), joinedload(CounterToken.site).joinedload(Site.agency))
+
+
+def _payload(text: str) -> list:
     try:
-        token_id, campaign_id, site_id, field_id = _counter_serializer().loads(text)
-    except (BadSignature, ValueError, TypeError):
+        payload = _counter_serializer().loads(text)
+    except BadSignature:
         raise TokenNotFound(text) from None
-    token = db.session.get(CounterToken, token_id) if isinstance(token_id, int) else None
+    if not isinstance(payload, list) or payload[4:] not in ([], [_DISPLAY_MARK]) or len(payload) < 4:
+        raise TokenNotFound(text)
+    return payload
+
+
+def survey_channel(text: str) -> str:
+    """The channel a counter's survey text was made for: ``display`` or the poster's ``qr``."""
+    try:
+        return DISPLAY if _payload(text)[4:] == [_DISPLAY_MARK] else POSTER
+    except TokenNotFound:
+        return POSTER
+
+
+def resolve_counter_token(text: str, usable: bool = True) -> CounterToken:
+    """Check the signature and the database; raise TokenNotFound or TokenGone.
+
+    With ``usable=False`` a real token is returned even when it no longer takes answers (to find what was
+    sent through it).
+    """
+    token_id, campaign_id, site_id, field_id = _payload(text)[:4]
+    # One query for what every citizen page reads: the counter, its campaign, its site and agency.
+    token = db.session.get(CounterToken, token_id, options=_WITH_COUNTER_PAGE) if type(token_id) is int else None
     if token is None or (token.campaign_id, token.site_id, token.field_id or 0) != (campaign_id, site_id, field_id):
         raise TokenNotFound(text)
-    if token.is_revoked or token.campaign.status != CampaignStatus.OPEN or not token.site.is_active:
+    if usable and (token.is_revoked or token.campaign.status != CampaignStatus.OPEN or not token.site.is_active):
         raise TokenGone(text)
     return token
 
@@ -79,13 +124,22 @@ class Nonce:
     issued_at: datetime
 
 
-def issue_nonce(token: CounterToken) -> str:
-    """A one-time value for one rendering of the form; it also records when the form was shown."""
-    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": token.id})
+def _form_owner(token) -> int | str:
+    """Whose form a nonce belongs to: a counter token's id, or ``i<id>`` for an invitation (never the same)."""
+    return token.id if isinstance(token, CounterToken) else f"i{token.id}"
 
 
-def read_nonce(text: str | None, token: CounterToken) -> Nonce:
-    """Verify a nonce issued for ``token``; raise NonceInvalid otherwise."""
+def issue_nonce(token, channel: str = POSTER) -> str:
+    """A one-time value for one rendering of a counter's (or an invitation's) form on ``channel``; it also
+    records when the form was shown."""
+    return _nonce_serializer().dumps({"n": secrets.token_hex(16), "k": _form_owner(token), "c": channel})
+
+
+def read_nonce(text: str | None, token, channel: str | None = None) -> Nonce:
+    """Verify a nonce issued for ``token`` (and for ``channel``, when given); raise NonceInvalid otherwise.
+
+    A nonce from before channels were named counts as a poster's.
+    """
     if not text:
         raise NonceInvalid("missing")
     try:
@@ -94,8 +148,10 @@ def read_nonce(text: str | None, token: CounterToken) -> Nonce:
         raise NonceInvalid("expired") from None
     except BadSignature:
         raise NonceInvalid("forged") from None
-    if not isinstance(payload, dict) or payload.get("k") != token.id or not isinstance(payload.get("n"), str):
+    if not isinstance(payload, dict) or payload.get("k") != _form_owner(token) or not isinstance(payload.get("n"), str):
         raise NonceInvalid("wrong counter")
+    if channel is not None and payload.get("c", POSTER) != channel:
+        raise NonceInvalid("wrong channel")
     return Nonce(payload["n"], issued.astimezone(UTC))
 
 

@@ -1,4 +1,5 @@
-"""The site as deployed: gunicorn with 4 workers in production mode, set up by ``flask sipas init`` and ``demo``.
+"""The site as deployed: gunicorn (``gunicorn.conf.py``: 4 threaded workers) in production mode, set up by
+``flask sipas init`` and ``demo``.
 
 One server per database backend for the whole journey suite (SQLite always;
 PostgreSQL when ``TEST_DATABASE_URL`` is set, on a database of its own next
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,8 +39,8 @@ START_SECONDS = 60
 LOG_TAIL_LINES = 60
 ERROR_MARKS = ("Exception on", "Error handling request")
 """How Flask and gunicorn begin the log of a request that failed."""
-AUDITED_TABLES = ("audit_event",)
-"""Tables a GET may add to: downloads are audited."""
+AUDITED_TABLES = ("audit_event", "stratum_tally", "tally_mark")
+"""Tables a GET may write: downloads are audited; results pages keep the sums they counted (a cache)."""
 STAFF_NAMES = {"admin": "admin", "coordinator": "lan", "analyst": "minh"}
 
 
@@ -53,6 +55,8 @@ class Server:
     admin_password: str = ""
     campaign: str = ""
     counters: list[Counter] = field(default_factory=list)
+    pid: int = 0
+    """gunicorn's master process."""
 
     def browser(self) -> Browser:
         """A new browser (a phone, a member of staff's computer) with no cookies yet."""
@@ -193,6 +197,30 @@ class _Postgres:
         self._run(f'DROP DATABASE IF EXISTS "{sa.make_url(self.url).database}" WITH (FORCE)')
 
 
+@contextmanager
+def gunicorn_site(backend: str, database: str, workdir: Path) -> Iterator[Server]:
+    """gunicorn serving the demo site (``sipas init`` + ``demo``) on ``database``, stopped when the block ends."""
+    port = _free_port()
+    site = Server(backend, f"http://127.0.0.1:{port}", database, workdir / "gunicorn.log")
+    env = _environment(database, site.base_url)
+    with site.log_path.open("wb") as log:
+        # The workers load the app while the CLI sets the database up: neither needs the other until a request.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(PROJECT / "gunicorn.conf.py"), "-w", str(WORKERS),
+             "-b", f"127.0.0.1:{port}",
+             "--no-control-socket", "survey_app:create_app()"],
+            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    site.pid = process.pid
+    try:
+        _read_setup(site, _sipas(env, "init"), _sipas(env, "demo"))
+        _wait_until_answering(site, process)
+        yield site
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn died during the journeys (exit {process.returncode}):\n{site.log_tail()}")
+    finally:
+        _stop(process)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def server(request, tmp_path_factory) -> Iterator[Server]:
     """gunicorn serving the demo site on a fresh database; stopped (and the database dropped) at the end."""
@@ -204,23 +232,10 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         postgres = _Postgres(database_url("postgresql", tmp_path_factory))
         postgres.create()
         database = postgres.url
-    port = _free_port()
-    site = Server(request.param, f"http://127.0.0.1:{port}", database, workdir / "gunicorn.log")
-    env = _environment(database, site.base_url)
-    with site.log_path.open("wb") as log:
-        # The workers load the app while the CLI sets the database up: neither needs the other until a request.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-             "--no-control-socket", "survey_app:create_app()"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _read_setup(site, _sipas(env, "init"), _sipas(env, "demo"))
-        _wait_until_answering(site, process)
-        yield site
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn died during the journeys (exit {process.returncode}):\n{site.log_tail()}")
+        with gunicorn_site(request.param, database, workdir) as site:
+            yield site
     finally:
-        _stop(process)
         if postgres is not None:
             postgres.drop()
 

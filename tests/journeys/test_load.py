@@ -42,7 +42,7 @@ def _citizen(server, number: int, stop: threading.Event) -> list[tuple[str, Page
 def _staff_downloads(server, browser, stop: threading.Event) -> list[tuple[str, Page]]:
     """A coordinator downloading the campaign's files over and over."""
     files = [f"/exports/{server.campaign}/responses.csv", f"/exports/{server.campaign}/volumes.csv",
-             f"/campaigns/{server.campaign}/counters/1/poster.svg?size=A5"]
+             f"/campaigns/{server.campaign}/counters/1/poster.pdf?size=A5"]
     seen = []
     while not stop.is_set() and len(seen) < ROUNDS * len(files):
         seen.extend(("GET", browser.get(path)) for path in files)

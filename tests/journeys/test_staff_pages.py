@@ -38,7 +38,7 @@ RESPONSES_HEAD = ["response_id", "campaign", "site", "field"]
 VOLUMES_HEADER = ["site", "field", "volume"]
 ANALYST_FILES = {"responses.csv", "responses.xlsx", "responses.sav", "responses.json", "volumes.csv", "indices.csv",
                  "indices.xlsx", "indices.json", "report.pdf"}
-COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "poster.png", "poster.svg"}
+COORDINATOR_FILES = ANALYST_FILES | {"posters.pdf", "poster.pdf", "qr.png", "qr.svg"}
 DOWNLOADS = {"admin": COORDINATOR_FILES, "coordinator": COORDINATOR_FILES, "analyst": ANALYST_FILES}
 """The files each role must find a link to (so a crawl that finds nothing cannot pass)."""
 
@@ -96,9 +96,14 @@ def _qr_codes(png: bytes) -> tuple[str, ...]:
 def _check_png(page: Page, server) -> None:
     assert page.body.startswith(PNG_MAGIC), page.body[:16]
     codes = _qr_codes(page.body)
-    # A poster or a counter display: its QR code opens a counter's survey on this site (a display's with a stamp).
-    assert [code for code in codes if code.split("?")[0] in {c.url for c in server.counters}], \
-        f"no counter's survey URL in the QR codes: {codes}"
+    # A poster: its QR code is a counter's survey URL. A counter display: the counter's display address on this
+    # site with a stamp, which opens the survey.
+    posters = [code for code in codes if code.split("?")[0] in {c.url for c in server.counters}]
+    displays = [code for code in codes if code.startswith(f"{server.base_url}/s/") and "?r=" in code]
+    assert posters or displays, f"no counter's survey URL in the QR codes: {codes}"
+    for code in displays:
+        opened = server.browser().get(code)
+        assert opened.status == 200 and "Gửi phiếu" in opened.text, server.explain(opened)
 
 
 def _check_svg(page: Page, server) -> None:
