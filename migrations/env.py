@@ -89,6 +89,11 @@ def run_migrations_online():
     # Deferred on SQLite (see survey_app/sqlite.py): an up-to-date database is checked without taking the
     # write lock, so `sipas init` beside a running server (or inside a test's transaction) does not wait for it.
     with connectable.connect().execution_options(sqlite_deferred=True) as connection:
+        if connection.dialect.name == "sqlite":
+            # A batch migration copies a table and drops the old one; with foreign keys on, SQLite would
+            # refuse that or cascade the drop to the rows that refer to it (every answer of a response).
+            # The pragma only takes effect outside a transaction, so it goes to the driver directly.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         conf_args.setdefault("compare_type", True)
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
@@ -100,6 +105,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

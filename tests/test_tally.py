@@ -134,3 +134,18 @@ def test_another_layout_counts_again(session, demo):
     fresh = stratum_stats(campaign.id, fewer.items, 5)
     for a, b in zip(cached, fresh, strict=True):
         np.testing.assert_array_equal(a.Q, b.Q)
+
+
+def test_a_review_decision_keeps_the_cached_sums_equal_to_a_fresh_count(session, demo):
+    from survey_app.services.review import set_status
+
+    campaign, _ = demo
+    responses = _fill(campaign, 20)
+    for response in responses[:4]:
+        response.status = "flagged"
+    session.flush()
+    _assert_equal_to_fresh_count(campaign)  # counted while flagged: left out
+    set_status(responses[:2], "accepted", "checked with the counter's log", "lan")
+    set_status(responses[2:4] + responses[10:12], "rejected", "same phone, same minute", "lan")
+    _assert_equal_to_fresh_count(campaign)
+    assert sum(s.n for s in tally.campaign_stats(campaign.id, LAYOUT)) == 16
