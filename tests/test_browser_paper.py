@@ -54,7 +54,8 @@ def log_in(page, base_url: str) -> None:
 
 def type_form(page, number: str, field: str, answers: str, optional: str, comment: str) -> None:
     """Only keys: the number and Enter, then one key per box; Enter in the comment saves."""
-    assert page.evaluate("document.activeElement.id") == "in-number", "the number has the focus"
+    # the number has the focus (autofocus lands at the first rendering, which may come after navigation)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'in-number'", timeout=5000)
     page.keyboard.type(number)
     page.keyboard.press("Enter")
     for key in field + answers + optional:
@@ -118,6 +119,8 @@ def test_without_javascript_the_page_is_a_plain_form(site, browser):
             db.session.commit()
             db.session.remove()
         before = paper_count(site)
+        # autofocus lands at the page's first rendering, which may come after goto() returns
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'in-number'")
         page.keyboard.type(number)
         for key in "0" + "4" * 20 + "0000":
             page.keyboard.press("Tab")
