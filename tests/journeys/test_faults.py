@@ -73,7 +73,7 @@ def open_form(phone: Browser, url: str, seen: Seen) -> Page | None:
     for _ in range(TRIES):
         try:
             page = phone.get(url)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # no answer, or one cut off when its worker died
             seen.note("GET no answer")
             time.sleep(PAUSE_SECONDS)
             continue
@@ -94,7 +94,7 @@ def send_until_thanked(phone: Browser, url: str, answers: dict[str, str], seen: 
     for _ in range(TRIES):
         try:
             page = phone.post(url, sending)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # no answer, or one cut off when its worker died
             seen.note("POST no answer")
             time.sleep(PAUSE_SECONDS)
             continue
