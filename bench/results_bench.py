@@ -2,10 +2,9 @@
 
     python bench/results_bench.py [--responses 1000000] [--new 1000] [--database-url URL]
 
-Builds a fresh PostgreSQL database (``BENCH_DATABASE_URL``, by default
-``postgresql+psycopg://postgres@127.0.0.1:5432/sipas_bench_results``; it is
-dropped and created again), migrates it, adds the demo province, then inserts
-the responses with server-side SQL (19 criteria each, about 5 % left blank).
+Builds a throw-away PostgreSQL database on the server of ``BENCH_DATABASE_URL``
+(by default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``), migrates
+it, adds the demo province, then inserts the responses with server-side SQL (19 criteria each, about 5 % left blank).
 An analyst then opens the results page over the application's own request
 path (login, session, rendering), and the script prints:
 
@@ -29,7 +28,6 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from analysis import layout_from_questionnaire  # noqa: E402
+from bench.load import Database  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Campaign, User  # noqa: E402
@@ -45,18 +44,9 @@ from survey_app.services.questionnaires import ensure_standard_questionnaire, qu
 from survey_app.services.seeding import ensure_justice_fields  # noqa: E402
 from survey_app.services.statistics import stratum_stats  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sipas_bench_results"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+"""The server (and a database on it to connect to) where the throw-away bench database is made."""
 PASSWORD = "bench password 2026"
-
-
-def fresh_database(url: str) -> None:
-    """Drop and create the bench database (connecting to the server's ``postgres`` database)."""
-    target = make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def insert_responses(campaign: Campaign, items: list[str], count: int, first: int) -> None:
@@ -68,7 +58,7 @@ def insert_responses(campaign: Campaign, items: list[str], count: int, first: in
                               submitted_dt, locale, demographics)
         SELECT :campaign, (:strata)[1 + g % cardinality(:strata)], :version, 'qr', 'accepted',
                'bench-' || g, 'B' || g, now(), 'vi', '{}'
-        FROM generate_series(:first, :last) AS g
+        FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g
     """), {"campaign": campaign.id, "strata": strata, "version": campaign.questionnaire_version_id,
            "first": first, "last": first + count - 1})
     # Each stratum's citizens lean their own way, so strata and fields differ; 5 % of items are left blank.
@@ -106,8 +96,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
 
-    fresh_database(args.database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "bench", "TESTING": True,
+    database = Database(args.database_url)  # a throw-away database on that server (bench/load.py's)
+    database.create()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "bench", "TESTING": True,
                       "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
@@ -152,7 +143,7 @@ def main() -> None:
     with app.app_context():
         db.engine.dispose()
     if not args.keep:
-        fresh_database(args.database_url)  # leave nothing large behind
+        database.drop()  # leave nothing large behind
 
 
 if __name__ == "__main__":
