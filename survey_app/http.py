@@ -14,6 +14,8 @@ import re
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOST = re.compile(rf"(?:\[[0-9A-Fa-f:.]+\]|{_LABEL}(?:\.{_LABEL})*\.?)(?::[0-9]{{1,5}})?")
@@ -64,6 +66,21 @@ class CleanValues(ImmutableMultiDict):
 
 
 class SipasRequest(Request):
-    """The request class of the app: query and form values come as ``CleanValues``."""
+    """The request class of the app: query and form values come as ``CleanValues``; a cut-off body is refused."""
 
     parameter_storage_class = CleanValues
+
+    @cached_property
+    def stream(self):
+        """The body, refused (400) if it ends before its ``Content-Length``.
+
+        gunicorn terminates the input itself (``wsgi.input_terminated``), so Werkzeug
+        only caps it at ``MAX_CONTENT_LENGTH``: a client that gave up halfway (a lost
+        connection, a slow sender closing) left a truncated form that was then handled
+        as though it were whole, and a citizen's half-sent answers were kept as a
+        refused form. Reading past the end of a shorter body now raises
+        ``ClientDisconnected``, and nothing is done with it.
+        """
+        stream = super().stream
+        length = self.content_length
+        return LimitedStream(stream, length) if length is not None else stream

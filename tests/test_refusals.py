@@ -8,7 +8,9 @@ someone answers, a NUL byte, a malformed Host, a dead rate-limit store, and
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from survey_app import create_app
 from survey_app.config import load_config
 from survey_app.extensions import db
 from survey_app.models import CounterToken, Response, ResponseComment
+from survey_app.models.response import HeldForm
 from survey_app.services.demo import create_demo
 from survey_app.services.questionnaires import ensure_standard_questionnaire
 from survey_app.services.seeding import ensure_justice_fields
@@ -60,6 +63,25 @@ def test_nul_and_control_characters_are_dropped_from_typed_text(client, demo):
     sent = client.post(path, data={**form, **FILLED, "comment": "Nhanh\x00 gọn\x07,\r\nthân thiện"})
     assert sent.status_code == 303
     assert db.session.scalar(sa.select(ResponseComment.text)) == "Nhanh gọn,\r\nthân thiện"
+
+
+def test_a_form_cut_off_before_its_content_length_is_refused_and_nothing_is_kept(client, demo):
+    """A phone that lost its connection halfway: gunicorn hands over the short body as it came.
+
+    Before, the half form was handled as a whole one: refused for its missing answers
+    and kept as a held form, a row nobody would ever come back for.
+    """
+    path = counter_path(token_for(demo[1], "stp-01"))
+    form = open_form(client, path)
+    whole = urlencode({**form, **FILLED}).encode()
+    cut = client.post(path, content_type="application/x-www-form-urlencoded", environ_overrides={
+        "wsgi.input": io.BytesIO(whole[: len(whole) // 2]), "CONTENT_LENGTH": str(len(whole)),
+        "wsgi.input_terminated": True,  # as gunicorn sets it
+    })
+    assert cut.status_code == 400
+    assert count_rows(Response) == 0 and count_rows(HeldForm) == 0
+    sent = client.post(path, data={**form, **FILLED})  # the phone sends again, whole
+    assert sent.status_code == 303 and count_rows(Response) == 1
 
 
 def test_a_nul_in_a_login_is_a_wrong_login_not_an_error(client, session):
