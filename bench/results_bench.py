@@ -42,7 +42,7 @@ from survey_app.models import Campaign, User  # noqa: E402
 from survey_app.services.demo import create_demo  # noqa: E402
 from survey_app.services.questionnaires import ensure_standard_questionnaire, questionnaire_of  # noqa: E402
 from survey_app.services.seeding import ensure_justice_fields  # noqa: E402
-from survey_app.services.statistics import stratum_stats  # noqa: E402
+from survey_app.services.statistics import pattern_items, stratum_stats  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 """The server (and a database on it to connect to) where the throw-away bench database is made."""
@@ -50,24 +50,31 @@ PASSWORD = "bench password 2026"
 
 
 def insert_responses(campaign: Campaign, items: list[str], count: int, first: int) -> None:
-    """``count`` accepted responses spread over the campaign's strata, answered by server-side SQL."""
+    """``count`` accepted responses spread over the campaign's strata, answered by server-side SQL.
+
+    ``items`` are the criteria in questionnaire order (what ``answer_pattern`` spells out). Each
+    stratum's citizens lean their own way, so strata and fields differ; 5 % of items are left blank.
+    """
     strata = sorted(s.id for s in campaign.strata)
     before = db.session.scalar(sa.text("SELECT coalesce(max(id), 0) FROM response"))
     db.session.execute(sa.text("""
         INSERT INTO response (campaign_id, stratum_id, questionnaire_version_id, mode, status, nonce, receipt_code,
-                              submitted_dt, locale, demographics)
-        SELECT :campaign, (:strata)[1 + g % cardinality(:strata)], :version, 'qr', 'accepted',
-               'bench-' || g, 'B' || g, now(), 'vi', '{}'
+                              submitted_dt, locale, demographics, answer_pattern)
+        SELECT :campaign, s.stratum, :version, 'qr', 'accepted', 'bench-' || g, 'B' || g, now(), 'vi', '{}', p.pattern
         FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g
+        CROSS JOIN LATERAL (SELECT (CAST(:strata AS int[]))[1 + g % cardinality(CAST(:strata AS int[]))] AS stratum) s
+        CROSS JOIN LATERAL (
+            SELECT string_agg(d.level, '') AS pattern FROM (
+                SELECT CASE WHEN random() < 0.05 THEN '0'
+                            ELSE CAST(least(5, greatest(1, 2 + (s.stratum % 3) + floor(random() * 3)::int)) AS text)
+                       END AS level
+                FROM generate_series(1, :k) WHERE g > 0) d) p
     """), {"campaign": campaign.id, "strata": strata, "version": campaign.questionnaire_version_id,
-           "first": first, "last": first + count - 1})
-    # Each stratum's citizens lean their own way, so strata and fields differ; 5 % of items are left blank.
+           "first": first, "last": first + count - 1, "k": len(items)})
     db.session.execute(sa.text("""
         INSERT INTO answer (response_id, question_id, value)
-        SELECT r.id, q.id,
-               CASE WHEN random() < 0.05 THEN NULL
-                    ELSE least(5, greatest(1, 2 + (r.stratum_id % 3) + floor(random() * 3)::int)) END
-        FROM response r CROSS JOIN unnest(CAST(:items AS text[])) AS q(id)
+        SELECT r.id, q.id, NULLIF(CAST(substr(r.answer_pattern, CAST(q.place AS int), 1) AS int), 0)
+        FROM response r CROSS JOIN unnest(CAST(:items AS text[])) WITH ORDINALITY AS q(id, place)
         WHERE r.id > :before
     """), {"items": items, "before": before})
     db.session.commit()
@@ -115,7 +122,8 @@ def main() -> None:
         layout = layout_from_questionnaire(questionnaire_of(campaign.questionnaire_version))
 
         start = time.perf_counter()
-        insert_responses(campaign, list(layout.items), args.responses, 1)
+        items = pattern_items(campaign.questionnaire_version_id)
+        insert_responses(campaign, items, args.responses, 1)
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         print(f"inserted {args.responses:,} responses × {len(layout.items)} criteria "
@@ -126,7 +134,7 @@ def main() -> None:
     first = timed_view(client, code)
     warm = [timed_view(client, code) for _ in range(5)]
     with app.app_context():
-        insert_responses(db.session.get(Campaign, campaign_id), list(layout.items), args.new, args.responses + 1)
+        insert_responses(db.session.get(Campaign, campaign_id), items, args.new, args.responses + 1)
     after_new = timed_view(client, code)
     with app.app_context():
         start = time.perf_counter()

@@ -1,6 +1,6 @@
-"""Migration 0006 on a SQLite database with answers in it: no answer is lost (no table is copied, so no
-cascade), responses flagged before keep their reasons (read back from the audit trail), every other response
-and campaign gets the neutral values; and back down again."""
+"""Migrations 0006 and 0009 on a SQLite database with answers in it: no answer is lost (no table is copied, so
+no cascade), responses flagged before keep their reasons (read back from the audit trail), every other response
+and campaign gets the neutral values, every response gets its answers as a pattern; and back down again."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from survey_app import create_app
+from forms import STANDARD_QUESTIONNAIRE_PATH, load_standard
 from survey_app.extensions import db
 
 ROWS = [
@@ -15,7 +16,7 @@ ROWS = [
     "INSERT INTO site (id, agency_id, code, name, address, is_active) VALUES (1, 1, 'stp-01', 'Q', '', 1)",
     "INSERT INTO service_field (id, code, name_vi, name_en, is_active) VALUES (1, 'ho_tich', 'Hộ tịch', 'C', 1)",
     "INSERT INTO questionnaire_version (id, questionnaire_id, version, source, loaded_dt) "
-    "VALUES (1, 'q', 1, '', '2026-01-01 00:00:00')",
+    "VALUES (1, 'sipas-justice', 1, :source, '2026-01-01 00:00:00')",
     "INSERT INTO campaign (id, code, name, questionnaire_version_id, target, status, created_dt) "
     "VALUES (1, 'old-2026', 'Old', 1, 0.9, 'open', '2026-01-01 00:00:00')",
     "INSERT INTO stratum (id, campaign_id, site_id, field_id) VALUES (1, 1, 1, 1)",
@@ -34,11 +35,12 @@ def test_flag_reasons_come_back_from_the_audit_trail(tmp_path):
         upgrade(revision="0002_receipt_code")
         with db.engine.begin() as connection:
             for statement in ROWS:
-                connection.execute(sa.text(statement))
+                connection.execute(sa.text(statement), {"source": STANDARD_QUESTIONNAIRE_PATH.read_text("utf-8")}
+                                   if ":source" in statement else {})
         upgrade()
         with db.engine.connect() as connection:
             responses = connection.execute(sa.text(
-                "SELECT id, flag_reasons, reviewed_by FROM response ORDER BY id")).all()
+                "SELECT id, flag_reasons, reviewed_by, answer_pattern FROM response ORDER BY id")).all()
             campaign = connection.execute(sa.text("SELECT screening, dossier_code FROM campaign")).one()
             answers = connection.execute(sa.text("SELECT count(*) FROM answer")).scalar()
         downgrade(revision="0002_receipt_code")
@@ -50,3 +52,8 @@ def test_flag_reasons_come_back_from_the_audit_trail(tmp_path):
     assert "flag_reasons" not in columns
     assert [(r[0], r[1], r[2]) for r in responses] == [(1, "{}", None), (2, '{"rotating_stamp_stale": 700}', None)]
     assert tuple(campaign) == ("{}", "off")
+    items = load_standard().item_ids()
+    blank = ["0"] * len(items)
+    first, second = list(blank), list(blank)
+    first[items.index("TC1")], second[items.index("TC1")], second[items.index("CC1")] = "5", "1", "2"
+    assert [r[3] for r in responses] == ["".join(first), "".join(second)]

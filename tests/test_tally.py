@@ -37,7 +37,8 @@ def _copy_of(response: Response, new_id: int, nonce: str) -> Response:
     """A response with a chosen id, as if its transaction committed late (ids are handed out at insert)."""
     copy = Response(id=new_id, campaign_id=response.campaign_id, stratum_id=response.stratum_id,
                     questionnaire_version_id=response.questionnaire_version_id, mode="paper", status="accepted",
-                    nonce=nonce, answers=[Answer(question_id=a.question_id, value=a.value) for a in response.answers])
+                    nonce=nonce, answers=[Answer(question_id=a.question_id, value=a.value) for a in response.answers],
+                    answer_pattern=response.answer_pattern)
     db.session.add(copy)
     db.session.flush()
     return copy

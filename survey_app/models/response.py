@@ -82,6 +82,10 @@ class Response(db.Model):
     """Keyed hash of the dossier number the citizen typed (never the number itself, ``services/dossier``)."""
     client_hash: Mapped[str | None] = mapped_column(sa.String(64))
     """Keyed hash of the sending address, for the burst rule (never the address, ``services/screening``)."""
+    answer_pattern: Mapped[str] = mapped_column(sa.Text, server_default=sa.text("''"))
+    """The answers again, one character per criterion of the questionnaire (1–5, 0 for blank), written with them:
+    what the results count, so a million responses are summed without reading their answer rows
+    (``services/statistics``)."""
 
     campaign: Mapped[Campaign] = relationship()
     stratum: Mapped[Stratum] = relationship()

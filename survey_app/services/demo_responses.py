@@ -31,21 +31,24 @@ def add_demo_responses(campaign: Campaign, count: int, seed: int = 2026) -> int:
     rng = np.random.default_rng(seed)
     strata = sorted(campaign.strata, key=lambda s: s.id)
     weights = np.array([s.quota or s.volume or 1 for s in strata], dtype=float)
-    items = questionnaire_of(campaign.questionnaire_version).rated_ids()
+    questionnaire = questionnaire_of(campaign.questionnaire_version)
+    items = questionnaire.rated_ids()
+    spelled = [items.index(item) for item in questionnaire.item_ids()]  # the items an answer pattern spells out
     already = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
         Response.campaign_id == campaign.id, Response.nonce.startswith(DEMO_NONCE_PREFIX)))
     start = datetime.now(UTC) - timedelta(days=30)
     for first in range(0, count, BATCH):
         size = min(BATCH, count - first)
         chosen = rng.choice(len(strata), size=size, p=weights / weights.sum())
+        seconds, durations = rng.integers(0, 30 * 86400, size), rng.integers(60, 400, size)
+        answers = _answers(rng, [strata[h].field.code for h in chosen], len(items))
+        patterns = ["".join(map(str, row)) for row in answers[:, spelled].tolist()]
         rows = [{"campaign_id": campaign.id, "stratum_id": strata[h].id,
                  "questionnaire_version_id": campaign.questionnaire_version_id, "mode": ResponseMode.PAPER.value,
-                 "nonce": f"{DEMO_NONCE_PREFIX}{campaign.id}:{already + first + i}",
+                 "nonce": f"{DEMO_NONCE_PREFIX}{campaign.id}:{already + first + i}", "answer_pattern": pattern,
                  "submitted_dt": start + timedelta(seconds=int(s)), "duration_seconds": int(d), "demographics": {}}
-                for i, (h, s, d) in enumerate(zip(chosen, rng.integers(0, 30 * 86400, size),
-                                                  rng.integers(60, 400, size), strict=True))]
+                for i, (h, pattern, s, d) in enumerate(zip(chosen, patterns, seconds, durations, strict=True))]
         ids = db.session.scalars(sa.insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
-        answers = _answers(rng, [strata[h].field.code for h in chosen], len(items))
         db.session.execute(sa.insert(Answer), [
             {"response_id": response_id, "question_id": item, "value": int(value)}
             for response_id, row in zip(ids, answers, strict=True)

@@ -8,18 +8,19 @@ was answered:
 - Q_h = Σ_i v_hi v_hiᵀ with v = (y_1..y_K, x_1..x_K); S_h = Σ_i v_hi is its diagonal;
 - the count of each answer level 1–5 per item (distribution, mean score).
 
-The database packs each response's answers into a few integers (3 bits an
-item) and counts the distinct answer patterns per stratum, in one pass over
-the answers; Python expands the patterns into Q with one matrix product per
-stratum. No respondent-level row reaches Python, and a campaign of a million
-responses is summed in seconds. The sums merge across days and databases
+Each response carries its answers as one short text (``Response.answer_pattern``,
+a character per criterion: the level 1–5, or 0 for blank / not applicable),
+written with the answers when it is stored. The database counts the distinct
+patterns per stratum in one pass over the responses, never reading the answer
+rows; Python expands the patterns into Q with one matrix product per stratum.
+No respondent-level row reaches Python, and a campaign of a million responses
+is summed in seconds. The sums merge across days and databases
 (``Sums.__add__``), which is what ``services/tally`` keeps.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,12 +28,8 @@ import sqlalchemy as sa
 
 from analysis.stats import LEVELS, StratumStats
 from survey_app.extensions import db
-from survey_app.models import Agency, Answer, Response, ResponseStatus, ServiceField, Site, Stratum
-
-BITS = 3
-"""Bits per item in a packed pattern: the level 1–5, or 0 for blank / not applicable."""
-ITEMS_PER_WORD = 10
-"""Items packed in one 32-bit integer (30 bits), whose SUM stays a 64-bit integer in PostgreSQL."""
+from survey_app.models import Agency, Response, ResponseStatus, ServiceField, Site, Stratum
+from survey_app.services.questionnaires import questionnaire_by_id
 
 
 @dataclass
@@ -69,62 +66,40 @@ def accepted(campaign_id: int) -> sa.ColumnElement[bool]:
     return sa.and_(Response.campaign_id == campaign_id, Response.status == ResponseStatus.ACCEPTED.value)
 
 
-def _packed(items: Sequence[str]) -> list[sa.ColumnElement]:
-    """One SQL sum per word over a response's answers: Σ value · 8^j, item k in word k // 10, place j = k % 10."""
-    words = []
-    for start in range(0, len(items), ITEMS_PER_WORD):
-        places = {item: sa.literal_column(str(1 << (BITS * j)))
-                  for j, item in enumerate(items[start:start + ITEMS_PER_WORD])}
-        place = sa.case(places, value=Answer.question_id, else_=sa.literal_column("0"))
-        words.append(sa.func.sum(Answer.value * place))
-    return words
+def pattern_items(questionnaire_version_id: int) -> list[str]:
+    """The criteria a response's ``answer_pattern`` spells out, in order: its questionnaire's ``item_ids``."""
+    return questionnaire_by_id(questionnaire_version_id).item_ids()
 
 
-def count_responses(where: sa.ColumnElement[bool], items: Sequence[str], satisfied_from: int = 4,
-                    answers_where: sa.ColumnElement[bool] | None = None) -> dict[int, Sums]:
+def answer_pattern(items: Sequence[str], answers: Mapping[str, int | None]) -> str:
+    """``answers`` (question id → 1–5 or None) as one character per item of ``items``; 0 for blank."""
+    return "".join(str(answers.get(item) or 0) for item in items)
+
+
+def count_responses(where: sa.ColumnElement[bool], items: Sequence[str], satisfied_from: int = 4) -> dict[int, Sums]:
     """The sums of the responses matching ``where``, by stratum id (strata without such responses are absent).
 
     ``items`` are the criteria in layout order (``Layout.items``) and
     ``satisfied_from`` the lowest satisfied level (``Layout.satisfied_from``).
-    ``answers_where`` narrows the answers read to those responses' ids (a range
-    of ids, a list); by default, the range between the first and last matching
-    response. The answers are packed per response before the join, which is
-    what makes a million responses a matter of seconds.
+    The database groups the responses by stratum and answer pattern; an item
+    the response's questionnaire does not have counts as blank.
     """
     K = len(items)
     if K == 0:
         return {}
-    if answers_where is None:
-        first, last = db.session.execute(sa.select(sa.func.min(Response.id), sa.func.max(Response.id))
-                                          .where(where)).one()
-        if first is None:
-            return {}
-        answers_where = Answer.response_id.between(first, last)
-    words = _packed(items)
-    packed_answers = (
-        sa.select(Answer.response_id, *(w.label(f"w{i}") for i, w in enumerate(words)))
-        .where(answers_where, Answer.question_id.in_(items))
-        .group_by(Answer.response_id)
-        .subquery())
-    word_columns = [sa.func.coalesce(packed_answers.c[f"w{i}"], 0) for i in range(len(words))]
-    if db.engine.dialect.name == "postgresql":  # hash the packed answers in memory rather than in batches on disk
+    if db.engine.dialect.name == "postgresql":  # hash the patterns in memory rather than in batches on disk
         db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     rows = db.session.connection().execute(  # Core rows: a million of them load in a second
-        sa.select(Response.stratum_id, *word_columns, sa.func.count())
-        .select_from(Response)
-        .outerjoin(packed_answers, packed_answers.c.response_id == Response.id)
+        sa.select(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern, sa.func.count())
         .where(where)
-        .group_by(Response.stratum_id, *word_columns)).all()
+        .group_by(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern)).all()
     if not rows:
         return {}
-    width = len(words) + 2
-    table = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
-    table = table.reshape(len(rows), width)
-    strata, packed, counts = table[:, 0], table[:, 1:-1], table[:, -1]
-    values = np.empty((len(table), K), dtype=np.int64)
-    for k in range(K):
-        word, place = divmod(k, ITEMS_PER_WORD)
-        values[:, k] = (packed[:, word] >> (BITS * place)) & 0b111
+    strata = np.array([row[0] for row in rows], dtype=np.int64)
+    counts = np.array([row[3] for row in rows], dtype=np.int64)
+    values = np.zeros((len(rows), K), dtype=np.int64)
+    for version in {row[1] for row in rows}:
+        _spell_out(values, rows, version, items)
     # Floating point for the products (BLAS); every sum is a count far below 2^53, so exact.
     v = np.hstack([values >= satisfied_from, values > 0]).astype(np.float64)
 
@@ -137,6 +112,23 @@ def count_responses(where: sa.ColumnElement[bool], items: Sequence[str], satisfi
         sums[int(strata[part[0]])] = Sums(int(c.sum()), np.rint((v[part] * c[:, None]).T @ v[part]).astype(np.int64),
                                           np.rint(levels).astype(np.int64))
     return sums
+
+
+def _spell_out(values: np.ndarray, rows: Sequence[sa.Row], version: int, items: Sequence[str]) -> None:
+    """Fill the rows of ``values`` whose response has questionnaire ``version`` with the levels of their pattern."""
+    spelled = pattern_items(version)
+    chosen = [i for i, row in enumerate(rows) if row[1] == version]
+    patterns = [rows[i][2] for i in chosen]
+    if any(len(pattern) != len(spelled) for pattern in patterns):
+        raise ValueError(f"answer patterns of questionnaire version {version} must have {len(spelled)} characters")
+    levels = (np.frombuffer("".join(patterns).encode("ascii"), dtype=np.uint8).reshape(len(chosen), len(spelled))
+              - ord("0")).astype(np.int64)
+    if levels.size and (levels.min() < 0 or levels.max() > LEVELS):
+        raise ValueError(f"answer patterns of questionnaire version {version} hold a level outside 0–{LEVELS}")
+    position = {item: k for k, item in enumerate(spelled)}
+    for k, item in enumerate(items):
+        if item in position:
+            values[chosen, k] = levels[:, position[item]]
 
 
 def strata_info(campaign_id: int) -> dict[int, StratumInfo]:

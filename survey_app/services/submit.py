@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from survey_app.extensions import db
 from survey_app.models import Answer, CounterToken, Invitation, Response, ResponseComment, ResponseStatus, Stratum
 from survey_app.services import audit, screening
+from survey_app.services.statistics import answer_pattern, pattern_items
 
 
 @dataclass
@@ -79,6 +80,7 @@ def submit_response(submission: Submission) -> tuple[Response, bool]:
         locale=submission.locale,
         demographics=dict(submission.demographics),
         answers=[Answer(question_id=q, value=v) for q, v in submission.answers.items()],
+        answer_pattern=answer_pattern(pattern_items(stratum.campaign.questionnaire_version_id), submission.answers),
     )
     if submission.comment.strip():
         response.comment = ResponseComment(text=submission.comment.strip())

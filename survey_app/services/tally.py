@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from analysis import Layout
 from analysis.stats import LEVELS, StratumStats
 from survey_app.extensions import db
-from survey_app.models import Answer, Response, ResponseStatus, StratumTally, TallyMark
+from survey_app.models import Response, ResponseStatus, StratumTally, TallyMark
 from survey_app.services.statistics import Sums, accepted, as_stratum_stats, count_responses, strata_info
 
 GAP_MAX_AGE_S = 3600
@@ -71,7 +71,7 @@ def status_changed(responses: Iterable[Response], old_status: str, new_status: s
         if not counted:
             continue
         items, satisfied_from = _split_key(mark.layout_key)
-        change = count_responses(Response.id.in_(counted), items, satisfied_from, Answer.response_id.in_(counted))
+        change = count_responses(Response.id.in_(counted), items, satisfied_from)
         _apply(campaign_id, change, len(items), sign)
 
 
@@ -88,7 +88,7 @@ def _bring_up_to_date(campaign_id: int, layout: Layout) -> bool:
         return True
     ranges = fresh + [(lo, hi) for lo, hi, _ in old_gaps]
     new = count_responses(sa.and_(accepted(campaign_id), _within(Response.id, ranges)), layout.items,
-                          layout.satisfied_from, _within(Answer.response_id, ranges))
+                          layout.satisfied_from)
     gaps = [[lo, hi, now] for lo, hi in _missing(fresh)]
     gaps += [[lo, hi, seen] for first, last_id, seen in old_gaps for lo, hi in _missing([(first, last_id)])]
     if not fresh and not new and gaps == mark.gaps:
