@@ -76,59 +76,66 @@ def answer_pattern(items: Sequence[str], answers: Mapping[str, int | None]) -> s
     return "".join(str(answers.get(item) or 0) for item in items)
 
 
+COUNT_BASE = 10**10
+"""Added to a pattern's count before it is written after the pattern: ten digits behind a 1, a fixed width."""
+
+
 def count_responses(where: sa.ColumnElement[bool], items: Sequence[str], satisfied_from: int = 4) -> dict[int, Sums]:
     """The sums of the responses matching ``where``, by stratum id (strata without such responses are absent).
 
     ``items`` are the criteria in layout order (``Layout.items``) and
     ``satisfied_from`` the lowest satisfied level (``Layout.satisfied_from``).
-    The database groups the responses by stratum and answer pattern; an item
-    the response's questionnaire does not have counts as blank.
+    The database counts the responses of each distinct answer pattern per
+    stratum and hands each stratum back as one text, every pattern followed
+    by its count at a fixed width, which numpy reads in place: a million
+    responses never become a million Python objects. An item the response's
+    questionnaire does not have counts as blank.
     """
     K = len(items)
     if K == 0:
         return {}
     if db.engine.dialect.name == "postgresql":  # hash the patterns in memory rather than in batches on disk
         db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-    rows = db.session.connection().execute(  # Core rows: a million of them load in a second
-        sa.select(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern, sa.func.count())
-        .where(where)
-        .group_by(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern)).all()
-    if not rows:
-        return {}
-    strata = np.array([row[0] for row in rows], dtype=np.int64)
-    counts = np.array([row[3] for row in rows], dtype=np.int64)
-    values = np.zeros((len(rows), K), dtype=np.int64)
-    for version in {row[1] for row in rows}:
-        _spell_out(values, rows, version, items)
-    # Floating point for the products (BLAS); every sum is a count far below 2^53, so exact.
-    v = np.hstack([values >= satisfied_from, values > 0]).astype(np.float64)
-
+    patterns = (sa.select(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern,
+                          sa.func.count().label("n"))
+                .where(where)
+                .group_by(Response.stratum_id, Response.questionnaire_version_id, Response.answer_pattern)
+                .subquery())
+    counted = sa.cast(patterns.c.n + sa.literal_column(str(COUNT_BASE), sa.BigInteger), sa.String)
+    rows = db.session.execute(
+        sa.select(patterns.c.stratum_id, patterns.c.questionnaire_version_id,
+                  sa.func.aggregate_strings(patterns.c.answer_pattern + counted, ""))
+        .group_by(patterns.c.stratum_id, patterns.c.questionnaire_version_id))
     sums: dict[int, Sums] = {}
-    order = np.argsort(strata, kind="stable")
-    bounds = np.flatnonzero(np.diff(strata[order])) + 1
-    for part in np.split(order, bounds):
-        c = counts[part].astype(np.float64)
-        levels = np.array([np.bincount(values[part, k], weights=c, minlength=LEVELS + 1)[1:] for k in range(K)])
-        sums[int(strata[part[0]])] = Sums(int(c.sum()), np.rint((v[part] * c[:, None]).T @ v[part]).astype(np.int64),
-                                          np.rint(levels).astype(np.int64))
+    for stratum_id, version, text in rows:
+        values, counts = _read_patterns(text, version, items)
+        v = np.hstack([values >= satisfied_from, values > 0]).astype(np.float64)
+        c = counts.astype(np.float64)
+        # Floating point for the products (BLAS); every sum is a count far below 2^53, so exact.
+        levels = np.array([np.bincount(values[:, k], weights=c, minlength=LEVELS + 1)[1:] for k in range(K)])
+        part = Sums(int(counts.sum()), np.rint((v * c[:, None]).T @ v).astype(np.int64),
+                    np.rint(levels).astype(np.int64))
+        sums[stratum_id] = sums[stratum_id] + part if stratum_id in sums else part
     return sums
 
 
-def _spell_out(values: np.ndarray, rows: Sequence[sa.Row], version: int, items: Sequence[str]) -> None:
-    """Fill the rows of ``values`` whose response has questionnaire ``version`` with the levels of their pattern."""
+def _read_patterns(text: str, version: int, items: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The levels of ``items`` (one row per distinct pattern) and each pattern's count, from the database's text."""
     spelled = pattern_items(version)
-    chosen = [i for i, row in enumerate(rows) if row[1] == version]
-    patterns = [rows[i][2] for i in chosen]
-    if any(len(pattern) != len(spelled) for pattern in patterns):
-        raise ValueError(f"answer patterns of questionnaire version {version} must have {len(spelled)} characters")
-    levels = (np.frombuffer("".join(patterns).encode("ascii"), dtype=np.uint8).reshape(len(chosen), len(spelled))
-              - ord("0")).astype(np.int64)
-    if levels.size and (levels.min() < 0 or levels.max() > LEVELS):
-        raise ValueError(f"answer patterns of questionnaire version {version} hold a level outside 0–{LEVELS}")
+    L = len(spelled)
+    digits = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
+    if digits.size % (L + 11) or digits.size == 0:
+        raise ValueError(f"answer patterns of questionnaire version {version} must have {L} characters")
+    digits = digits.reshape(-1, L + 11)
+    if (digits[:, L] != 1).any() or digits.min() < 0 or digits[:, :L].max(initial=0) > LEVELS:
+        raise ValueError(f"answer patterns of questionnaire version {version} must be {L} levels 0–{LEVELS}")
+    counts = digits[:, L + 1:] @ (10 ** np.arange(9, -1, -1, dtype=np.int64))
     position = {item: k for k, item in enumerate(spelled)}
+    values = np.zeros((len(digits), len(items)), dtype=np.int64)
     for k, item in enumerate(items):
         if item in position:
-            values[chosen, k] = levels[:, position[item]]
+            values[:, k] = digits[:, position[item]]
+    return values, counts
 
 
 def strata_info(campaign_id: int) -> dict[int, StratumInfo]:
