@@ -240,8 +240,10 @@ PHONE_HEADERS = {"Accept-Encoding": "gzip", "Accept-Language": "vi", "User-Agent
 FORM_HEADERS = {**PHONE_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def _citizens(port: int, paths: list[str], number: int, until: float, record_after: float, tally: Tally) -> None:
-    """One client: citizen after citizen at a counter, each a new phone (no cookies): GET the form, POST it."""
+def _citizens(port: int, paths: list[str], number: int, think: float, until: float, record_after: float,
+              tally: Tally) -> None:
+    """One client: citizen after citizen at a counter, each a new phone (no cookies): GET the form, answer it
+    for ``think`` seconds, POST it."""
     rng = random.Random(number)
     client = Client(port)
     path = paths[number % len(paths)]
@@ -256,6 +258,8 @@ def _citizens(port: int, paths: list[str], number: int, until: float, record_aft
         if answers is None:
             seen.errors[f"GET {status}"] += 1
             continue
+        if think:
+            time.sleep(think * rng.uniform(0.5, 1.5))
         sent = _timed(client, seen, "POST", "POST", path, urlencode(answers).encode("ascii"), FORM_HEADERS)
         if sent is None:
             continue
@@ -345,6 +349,15 @@ def _cpu_seconds(master_pid: int) -> float:
 
 # The report --------------------------------------------------------------------------------------------------------
 
+def _latencies(tally: Tally) -> None:
+    for kind in ("GET", "POST"):
+        values = tally.latencies[kind]
+        p99 = _percentile(values, .99)
+        line(f"citizen flow: {kind} p50 / p99 ms", f"{_percentile(values, .5):.1f} / {p99:.1f}",
+             f"goal p99 < {GOAL_POST_P99_MS:g} ms" if kind == "POST" else "",
+             p99 < GOAL_POST_P99_MS if kind == "POST" else None)
+
+
 def _percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -376,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time of each phase")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a client of the paced phase takes to answer, on average")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--py-spy", metavar="FILE", help="profile the gunicorn workers during the citizen flow "
                         "with py-spy (requirements-dev.txt) into FILE (folded stacks; .svg for a flame graph)")
@@ -411,12 +426,13 @@ def main(argv: list[str] | None = None) -> int:
 
         profiler = _profile(process.pid, args.py_spy, WARM_UP_SECONDS + args.seconds) if args.py_spy else None
         cpu_before = _cpu_seconds(process.pid)
-        flows, seconds = _run_threads(_citizens, args.clients, args.seconds, lambda n: (port, paths, n))
+        flows, seconds = _run_threads(_citizens, args.clients, args.seconds, lambda n: (port, paths, n, 0.0))
         cpu_per_flow = (_cpu_seconds(process.pid) - cpu_before) / max(1, flows.flows + flows.warm_up_flows)
         if profiler is not None:
             profiler.wait()
         flow_rate = flows.flows / seconds
         per_request = flows.requests / seconds
+        print("citizen flow, no pause: each client sends as soon as the form arrives (the server's capacity)")
         line("citizen flow: flows/s (GET form + POST answers)", f"{flow_rate:.1f}")
         line("citizen flow: requests/s", f"{per_request:.0f}")
         if cpu_per_flow:
@@ -424,22 +440,24 @@ def main(argv: list[str] | None = None) -> int:
         ratio = per_request / static_rate if static_rate else 0.0
         line("each request of the flow vs a static file", f"{ratio:.2f}×", f"goal ≥ {GOAL_RATIO}×",
              ratio >= GOAL_RATIO)
-        for kind in ("GET", "POST"):
-            values = flows.latencies[kind]
-            line(f"citizen flow: {kind} p50 / p99 ms", f"{_percentile(values, .5):.1f} / "
-                 f"{_percentile(values, .99):.1f}", f"goal p99 < {GOAL_POST_P99_MS:g} ms" if kind == "POST" else "",
-                 _percentile(values, .99) < GOAL_POST_P99_MS if kind == "POST" else None)
-        line("citizen flow: errors", str(sum(flows.errors.values())), str(dict(flows.errors)) if flows.errors else "",
-             not flows.errors)
+        _latencies(flows)
+
+        paced, seconds = _run_threads(_citizens, args.clients, args.seconds, lambda n: (port, paths, n, args.think))
+        print(f"citizen flow, paced: each client answers for {args.think:g} s (0.5–1.5×) before sending, "
+              f"still a hundred times faster than a person")
+        line("citizen flow: flows/s", f"{paced.flows / seconds:.1f}")
+        _latencies(paced)
+        errors = flows.errors + paced.errors
+        line("citizen flow: errors", str(sum(errors.values())), str(dict(errors)) if errors else "", not errors)
 
         insert_rate = _inserts(database.url, args.workers, args.seconds)
         line(f"PostgreSQL: single-row INSERTs/s ({args.workers} connections)", f"{insert_rate:.0f}")
 
-        stored, empty, thanked = _stored(database.url, flows.nonces)
+        stored, empty, thanked = _stored(database.url, flows.nonces + paced.nonces)
         line("responses stored == successful submissions", f"{stored} == {thanked}", "goal: 0 lost, 0 duplicated",
              stored == thanked)
         line("responses without their answers", str(empty), "goal 0", empty == 0)
-        failed = stored != thanked or empty or flows.errors or process.poll() is not None
+        failed = stored != thanked or empty or errors or process.poll() is not None
         if process.poll() is not None:
             print(f"gunicorn died during the bench:\n{log_path.read_text(errors='replace')[-4000:]}")
         return 1 if failed else 0
