@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from survey_app import create_app
 from forms import STANDARD_QUESTIONNAIRE_PATH, load_standard
+from survey_app import create_app
 from survey_app.extensions import db
 
 ROWS = [

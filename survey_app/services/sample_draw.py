@@ -104,6 +104,7 @@ def draw_invitations(campaign: Campaign, data: bytes, seed: int, actor: str,
                                        f"within its period ({outside_period} outside it)",
                                        params={"outside": outside_period})])
     digest = frame_digest(campaign.id, frame)
+    _lock(campaign)
     previous = campaign_draw(campaign)
     if previous is not None:
         if (previous.seed, previous.frame_digest) != (seed, digest):
@@ -119,6 +120,14 @@ def draw_invitations(campaign: Campaign, data: bytes, seed: int, actor: str,
     lines = [InvitationLine(d.dossier_code, d.site, d.field, i.code, invitation_url(i.code), d.rank)
              for d, i in zip(drawn, draw.invitations, strict=True)]
     return DrawOutcome(draw=draw, created=True, lines=lines, strata=summary)
+
+
+def _lock(campaign: Campaign) -> None:
+    """Wait for any draw of the campaign being made now to commit, so it is found instead of made twice.
+
+    The campaign's row lock (PostgreSQL); on SQLite a request that writes holds the database's write lock already.
+    """
+    db.session.execute(sa.select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
 
 
 def _made_before(campaign: Campaign, draw: InvitationDraw, frame: list[tuple[str, str, str]]) -> DrawOutcome:

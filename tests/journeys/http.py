@@ -9,6 +9,7 @@ reads links, hidden fields and radio buttons out of the HTML.
 from __future__ import annotations
 
 import http.cookiejar
+import secrets
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -79,6 +80,17 @@ class Browser:
         """Send a form as a browser does (``application/x-www-form-urlencoded``, UTF-8)."""
         body = urllib.parse.urlencode(data).encode("ascii")
         return self._open(urllib.request.Request(self.url(path_or_url), data=body, method="POST"))
+
+    def post_file(self, path_or_url: str, data: dict[str, str], name: str, filename: str, content: bytes) -> Page:
+        """Send a form with a file input as a browser does (``multipart/form-data``)."""
+        boundary = f"----sipas{secrets.token_hex(12)}"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+                 for key, value in data.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     "Content-Type: text/csv\r\n\r\n".encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return self._open(urllib.request.Request(self.url(path_or_url), data=body, method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}"}))
 
     def follow(self, page: Page, limit: int = 5) -> Page:
         """Follow ``page``'s redirects, as a browser does after a form (GET each ``Location``)."""
