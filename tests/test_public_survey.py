@@ -11,6 +11,7 @@ from itsdangerous import URLSafeSerializer
 from forms import load_standard
 from survey_app.extensions import db
 from survey_app.models import Answer, CampaignStatus, Response, ResponseComment
+from survey_app.models.response import HeldForm
 from survey_app.public.views import SENT_COOKIE
 from tests.helpers import (
     as_another_phone,
@@ -219,6 +220,22 @@ def test_out_of_range_value_is_refused_and_answers_kept(client, demo):
     checked = checked_values(html)
     assert checked["TC2"] == "5" and checked["CC1"] == "2" and checked["received_result"] == "yes"
     assert count_rows(Response) == 0
+
+
+def test_a_refused_form_corrected_and_sent_is_stored_and_its_held_copy_forgotten(client, demo):
+    """The held copy (answers, comment) lives only until the form it shows is sent."""
+    _, tokens = demo
+    path = counter_path(token_for(tokens, "stp-01"))
+    form = open_form(client, path)
+    html = refused_page(client, path, {**form, "received_result": "yes", **_answers(TC1=7, TC2=5),
+                                       "comment": "Nhanh"})
+    assert count_rows(HeldForm) == 1
+    action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "held=" in action
+    sent = client.post(action, data={**hidden_fields(html), **checked_values(html), "TC1": "4", "comment": "Nhanh"})
+    assert sent.status_code == 303 and "/thanks" in sent.headers["Location"]
+    assert count_rows(Response) == 1 and count_rows(HeldForm) == 0
+    assert db.session.scalar(sa.select(ResponseComment.text)) == "Nhanh"
 
 
 def test_missing_screening_answer_is_explained_in_english_too(client, demo):

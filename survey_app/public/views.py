@@ -35,9 +35,10 @@ def _counter(token_text: str) -> CounterToken:
         abort(410)
 
 
-def _render(token_text: str, token: CounterToken, page: SurveyPage, status: int = 200):
+def _render(token_text: str, token: CounterToken, page: SurveyPage, status: int = 200, held: str | None = None):
+    """The form; ``held``, the key of the refused form it shows again, goes back with the answers."""
     return render_template("public/survey.html", form=page.form, questionnaire=page.questionnaire, token=token,
-                           token_text=token_text, strata=page.strata, problems=page.problems), status
+                           token_text=token_text, strata=page.strata, problems=page.problems, held=held), status
 
 
 def _no_store(response):
@@ -67,10 +68,11 @@ def show_survey(token_text: str):
     """The counter's form; a refused form kept as sent (``?held``); "already sent" after a send, until ``?new``."""
     token = _counter(token_text)
     try:
-        kept = kept_survey(token, request.args.get("held"))
+        held = request.args.get("held")
+        kept = kept_survey(token, held)
         if kept is not None:
             return _no_store(_already_sent(token_text, kept.response) if kept.response else
-                             _render(token_text, token, kept))
+                             _render(token_text, token, kept, held=held))
         sent_nonce = None if "new" in request.args else request.cookies.get(SENT_COOKIE)
         sent = sent_response(token, sent_nonce) if sent_nonce else None
         if sent is not None:
@@ -95,7 +97,8 @@ def submit_survey(token_text: str):
         db.session.commit()
         return redirect(url_for("public.show_survey", token_text=token_text, held=key, _anchor="error-summary"),
                         code=303)
-    forget_held(received.response.nonce)
+    if request.args.get("held"):  # sent from a refused form shown again: its held copies are done with
+        forget_held(received.response.nonce)
     receipt = received.response.receipt_code  # read before the commit expires it: no query after
     db.session.commit()
     thanks = make_response(redirect(url_for("public.show_thanks", token_text=token_text, ref=receipt), code=303))
