@@ -122,4 +122,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
     }
     config.update(overrides)
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql+psycopg"):
+        # No server-side prepared statements: psycopg drops them all at every ROLLBACK (the end of each
+        # page that only reads), so they cost a DEALLOCATE ALL round trip per page and never paid off.
+        # It also lets PgBouncer's transaction pooling sit in front.
+        options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
     return config
