@@ -122,6 +122,8 @@ def _environment(database: str, base_url: str) -> dict[str, str]:
         "SIPAS_PUBLIC_URL": base_url,
         # Every citizen comes from 127.0.0.1; the load journey sends far more than one phone would.
         "SIPAS_SUBMIT_LIMIT": "100000 per minute",
+        # Nor does one counter take hundreds of forms a minute; the limits themselves are tested in test_refusals.
+        "SIPAS_COUNTER_LIMIT": "100000 per minute",
         # Journeys answer in milliseconds: screening by speed, sameness and bursts would hold every answer.
         "SIPAS_SCREENING_OFF": "too_fast,straight_lining,client_burst,counter_burst",
     })
