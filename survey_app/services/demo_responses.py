@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Answer, Campaign, Response, ResponseMode
 from survey_app.services.questionnaires import questionnaire_of
+from survey_app.services.statistics import answer_pattern, pattern_items
 
 DEMO_NONCE_PREFIX = "demo:"
 SATISFIED_SHARE = {"ho_tich": 0.955, "ly_lich_tu_phap": 0.90, "cong_chung": 0.76, "chung_thuc": 0.86}
@@ -33,7 +34,7 @@ def add_demo_responses(campaign: Campaign, count: int, seed: int = 2026) -> int:
     weights = np.array([s.quota or s.volume or 1 for s in strata], dtype=float)
     questionnaire = questionnaire_of(campaign.questionnaire_version)
     items = questionnaire.rated_ids()
-    spelled = [items.index(item) for item in questionnaire.item_ids()]  # the items an answer pattern spells out
+    spelled = pattern_items(campaign.questionnaire_version_id)
     already = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
         Response.campaign_id == campaign.id, Response.nonce.startswith(DEMO_NONCE_PREFIX)))
     start = datetime.now(UTC) - timedelta(days=30)
@@ -42,7 +43,7 @@ def add_demo_responses(campaign: Campaign, count: int, seed: int = 2026) -> int:
         chosen = rng.choice(len(strata), size=size, p=weights / weights.sum())
         seconds, durations = rng.integers(0, 30 * 86400, size), rng.integers(60, 400, size)
         answers = _answers(rng, [strata[h].field.code for h in chosen], len(items))
-        patterns = ["".join(map(str, row)) for row in answers[:, spelled].tolist()]
+        patterns = [answer_pattern(spelled, dict(zip(items, row, strict=True))) for row in answers.tolist()]
         rows = [{"campaign_id": campaign.id, "stratum_id": strata[h].id,
                  "questionnaire_version_id": campaign.questionnaire_version_id, "mode": ResponseMode.PAPER.value,
                  "nonce": f"{DEMO_NONCE_PREFIX}{campaign.id}:{already + first + i}", "answer_pattern": pattern,

@@ -76,8 +76,9 @@ def answer_pattern(items: Sequence[str], answers: Mapping[str, int | None]) -> s
     return "".join(str(answers.get(item) or 0) for item in items)
 
 
-COUNT_BASE = 10**10
-"""Added to a pattern's count before it is written after the pattern: ten digits behind a 1, a fixed width."""
+COUNT_DIGITS = 10
+COUNT_BASE = 10**COUNT_DIGITS
+"""Added to a pattern's count before it is written after the pattern: a 1 and ten digits, a fixed width."""
 
 
 def count_responses(where: sa.ColumnElement[bool], items: Sequence[str], satisfied_from: int = 4) -> dict[int, Sums]:
@@ -123,13 +124,14 @@ def _read_patterns(text: str, version: int, items: Sequence[str]) -> tuple[np.nd
     """The levels of ``items`` (one row per distinct pattern) and each pattern's count, from the database's text."""
     spelled = pattern_items(version)
     L = len(spelled)
+    width = L + 1 + COUNT_DIGITS  # the pattern, then its count as 1 and COUNT_DIGITS digits
     digits = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
-    if digits.size % (L + 11) or digits.size == 0:
+    if digits.size % width or digits.size == 0:
         raise ValueError(f"answer patterns of questionnaire version {version} must have {L} characters")
-    digits = digits.reshape(-1, L + 11)
+    digits = digits.reshape(-1, width)
     if (digits[:, L] != 1).any() or digits.min() < 0 or digits[:, :L].max(initial=0) > LEVELS:
         raise ValueError(f"answer patterns of questionnaire version {version} must be {L} levels 0–{LEVELS}")
-    counts = digits[:, L + 1:] @ (10 ** np.arange(9, -1, -1, dtype=np.int64))
+    counts = digits[:, L + 1:] @ (10 ** np.arange(COUNT_DIGITS - 1, -1, -1, dtype=np.int64))
     position = {item: k for k, item in enumerate(spelled)}
     values = np.zeros((len(digits), len(items)), dtype=np.int64)
     for k, item in enumerate(items):
